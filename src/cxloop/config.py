@@ -1,0 +1,155 @@
+"""Workspace settings: defaults < cxloop.toml < CXLOOP_* environment < CLI flags.
+
+One `Settings` model, read by `load_settings`; there are no global settings objects.
+"""
+
+from __future__ import annotations
+
+import os
+import tomllib
+from pathlib import Path
+from typing import Any
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+
+from cxloop.errors import ConfigError, WorkspaceError
+
+__all__ = [
+    "CONFIG_FILE",
+    "DATABASE_FILE",
+    "DEFAULT_CONFIG_TEXT",
+    "IdentitySettings",
+    "Settings",
+    "SourceProfile",
+    "find_workspace",
+    "load_settings",
+]
+
+CONFIG_FILE = "cxloop.toml"
+DATABASE_FILE = "cxloop.duckdb"
+SALT_FILE = ".cxloop-salt"
+
+
+def _check_timezone(value: str | None) -> str | None:
+    if value is None:
+        return None
+    try:
+        ZoneInfo(value)
+    except (ZoneInfoNotFoundError, ValueError) as exc:
+        raise ValueError(f"unknown timezone {value!r}; use an IANA name such as 'Asia/Shanghai'") from exc
+    return value
+
+
+class SourceProfile(BaseModel):
+    """How one source's export maps onto the canonical model."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    channel: str | None = None
+    kind: str | None = None
+    format: str | None = None
+    encoding: str = "auto"
+    timezone: str | None = None
+    date_format: str | None = None
+    delimiter: str | None = None
+    sheet: str | None = None
+    account_namespace: str | None = None
+    map: dict[str, str] = Field(default_factory=dict)
+    scales: dict[str, tuple[float, float]] = Field(default_factory=dict)
+    defaults: dict[str, str] = Field(default_factory=dict)
+
+    _tz = field_validator("timezone")(classmethod(lambda cls, v: _check_timezone(v)))
+
+
+class IdentitySettings(BaseModel):
+    """Identity resolution: which identifiers link nothing, and how values are stored."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    blocklist: list[str] = Field(default_factory=list)
+    max_customers_per_identifier: int = 10
+    hash_identifiers: bool = False
+
+
+class Settings(BaseModel):
+    """Everything a workspace is configured with."""
+
+    model_config = ConfigDict(extra="allow")
+
+    timezone: str = "Asia/Shanghai"
+    min_n: int = 30
+    channels: list[str] = Field(default_factory=list)
+    identity: IdentitySettings = Field(default_factory=IdentitySettings)
+    sources: dict[str, SourceProfile] = Field(default_factory=dict)
+    text: dict[str, Any] = Field(default_factory=dict)
+    metrics: dict[str, Any] = Field(default_factory=dict)
+    journeys: dict[str, Any] = Field(default_factory=dict)
+    spark: dict[str, Any] = Field(default_factory=dict)
+
+    _tz = field_validator("timezone")(classmethod(lambda cls, v: _check_timezone(v)))
+
+    def source_timezone(self, source: str | None) -> str:
+        profile = self.sources.get(source or "")
+        return (profile.timezone if profile and profile.timezone else None) or self.timezone
+
+
+DEFAULT_CONFIG_TEXT = """\
+# cxloop workspace settings. Environment variables CXLOOP_TIMEZONE and CXLOOP_MIN_N override these.
+timezone = "Asia/Shanghai"   # naive times in exports are read in this zone (override per source)
+min_n = 30                   # groups smaller than this are flagged low_n and not ranked
+channels = ["hotline", "ivr", "chat", "email", "app", "ecommerce_review", "survey", "social",
+            "community", "wecom", "store", "field_service"]
+
+[identity]
+blocklist = []                     # identifiers that must never link customers (switchboard numbers...)
+max_customers_per_identifier = 10  # an identifier seen with more distinct customers is blocklisted
+hash_identifiers = false           # store identifiers salted-hashed (salt in .cxloop-salt, not in the DB)
+
+# A source profile maps an export's columns onto canonical fields, e.g.:
+# [sources.hotline]
+# channel = "hotline"
+# kind = "call"
+# timezone = "Asia/Shanghai"
+# [sources.hotline.map]
+# text = "通话小结"
+# occurred_at = "来电时间"
+# phone = "主叫号码"
+"""
+
+
+def find_workspace(explicit: str | Path | None) -> Path:
+    """`--workspace`, else CXLOOP_WORKSPACE, else the current directory."""
+    chosen = explicit or os.environ.get("CXLOOP_WORKSPACE") or Path.cwd()
+    return Path(chosen).expanduser().resolve()
+
+
+def _env_overrides() -> dict[str, Any]:
+    out: dict[str, Any] = {}
+    if tz := os.environ.get("CXLOOP_TIMEZONE"):
+        out["timezone"] = tz
+    if min_n := os.environ.get("CXLOOP_MIN_N"):
+        out["min_n"] = min_n
+    return out
+
+
+def load_settings(root: Path, overrides: dict[str, Any] | None = None) -> Settings:
+    """Read `root/cxloop.toml`, apply environment and CLI overrides, validate."""
+    path = root / CONFIG_FILE
+    if not path.is_file():
+        raise WorkspaceError(
+            f"no cxloop workspace at {root} ({CONFIG_FILE} not found); create one with 'cxloop init {root}'",
+            file=str(path),
+        )
+    try:
+        data = tomllib.loads(path.read_text(encoding="utf-8"))
+    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
+        raise ConfigError(f"{path}: not valid TOML: {exc}", file=str(path)) from exc
+    data.update(_env_overrides())
+    data.update(overrides or {})
+    try:
+        return Settings.model_validate(data)
+    except ValidationError as exc:
+        first = exc.errors()[0]
+        where = ".".join(str(p) for p in first["loc"])
+        raise ConfigError(f"{path}: {where}: {first['msg']}", file=str(path), field=where) from exc

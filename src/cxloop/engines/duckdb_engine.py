@@ -1,0 +1,26 @@
+"""Run Ibis expressions on the workspace's own DuckDB connection."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import duckdb
+import ibis
+import pyarrow as pa
+
+__all__ = ["DuckDBEngine"]
+
+
+class DuckDBEngine:
+    """The default engine: Ibis over the open workspace connection (no copy of the data)."""
+
+    name = "duckdb"
+
+    def __init__(self, con: duckdb.DuckDBPyConnection) -> None:
+        self.backend: Any = ibis.duckdb.from_connection(con)
+
+    def table(self, name: str) -> ibis.Table:
+        return self.backend.table(name)
+
+    def to_arrow(self, expr: ibis.Expr) -> pa.Table:
+        return self.backend.to_pyarrow(expr)
