@@ -1,0 +1,1 @@
+"""Command-line adapter: parse options, call the app, format output."""

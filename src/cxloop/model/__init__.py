@@ -1,0 +1,1 @@
+"""Canonical model: record schemas and ids."""
