@@ -1,0 +1,1 @@
+"""Identity resolution: normalise identifiers and link them into customers."""

@@ -1,0 +1,1 @@
+"""Ingest: connectors read exports; the profile maps them onto the canonical model."""
