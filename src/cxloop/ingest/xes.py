@@ -19,7 +19,7 @@ from __future__ import annotations
 import gzip
 import xml.etree.ElementTree as ET
 from pathlib import Path
-from typing import IO
+from typing import IO, cast
 
 import pyarrow as pa
 
@@ -74,7 +74,7 @@ def _open(path: Path) -> IO[bytes]:
     with path.open("rb") as probe:
         magic = probe.read(2)
     if magic == _GZIP_MAGIC:
-        return gzip.open(path, "rb")
+        return cast(IO[bytes], gzip.open(path, "rb"))
     return path.open("rb")
 
 
