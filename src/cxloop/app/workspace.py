@@ -11,7 +11,7 @@ import duckdb
 
 from cxloop.config import CONFIG_FILE, DATABASE_FILE, DEFAULT_CONFIG_TEXT, SALT_FILE, Settings, load_settings
 from cxloop.errors import WorkspaceError
-from cxloop.store import connect
+from cxloop.store import connect, first_row
 
 __all__ = ["Workspace"]
 
@@ -72,11 +72,11 @@ class Workspace:
 
     def status(self) -> dict[str, Any]:
         """Counts of what the workspace holds."""
-        one = self.con.execute(
+        one = first_row(self.con.execute(
             "SELECT (SELECT count(*) FROM records), (SELECT count(*) FROM events), "
             "(SELECT count(*) FROM customers), (SELECT count(*) FROM ingest_batches), "
             "(SELECT count(*) FROM rejects)"
-        ).fetchone()
+        ))
         assert one is not None
         by_channel = dict(
             self.con.execute(

@@ -8,12 +8,13 @@ from __future__ import annotations
 import re
 from importlib import resources
 from pathlib import Path
+from typing import Any
 
 import duckdb
 
 from cxloop.errors import WorkspaceError
 
-__all__ = ["SCHEMA_VERSION", "connect", "migrations"]
+__all__ = ["SCHEMA_VERSION", "connect", "first_row", "migrations"]
 
 _MIGRATION = re.compile(r"^(\d{4})_[a-z0-9_]+\.sql$")
 
@@ -57,12 +58,12 @@ def connect(path: Path, *, read_only: bool = False, create: bool = False) -> duc
 
 
 def _current_version(con: duckdb.DuckDBPyConnection) -> int:
-    exists = con.execute(
+    exists = first_row(con.execute(
         "SELECT count(*) FROM information_schema.tables WHERE table_name = 'schema_migrations'"
-    ).fetchone()
+    ))
     if not exists or not exists[0]:
         return 0
-    row = con.execute("SELECT coalesce(max(version), 0) FROM schema_migrations").fetchone()
+    row = first_row(con.execute("SELECT coalesce(max(version), 0) FROM schema_migrations"))
     return int(row[0]) if row else 0
 
 
@@ -96,3 +97,9 @@ def _migrate(con: duckdb.DuckDBPyConnection, path: Path) -> None:
         except duckdb.Error as exc:
             con.execute("ROLLBACK")
             raise WorkspaceError(f"migration {name} failed on {path}: {exc}", file=str(path)) from exc
+
+
+def first_row(result: duckdb.DuckDBPyConnection) -> tuple[Any, ...] | None:
+    """The first row of a result, consuming it whole (DuckDB 2 refuses new work on a half-read result)."""
+    rows = result.fetchall()
+    return rows[0] if rows else None

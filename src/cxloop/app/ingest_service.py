@@ -1,0 +1,232 @@
+"""Ingest one export as one atomic batch: read, stage (map/parse/validate/hash), write, link identities.
+
+A batch is one DuckDB transaction: a crash, a kill or Ctrl-C mid-file leaves the workspace as it was.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import secrets
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import pyarrow as pa
+
+from cxloop.app.identity_service import resolve_identities
+from cxloop.app.workspace import Workspace
+from cxloop.config import SourceProfile
+from cxloop.errors import UsageError
+from cxloop.ingest.connectors import ReadResult, detect_format, read_export
+from cxloop.ingest.transform import StagingPlan, staging_sql
+from cxloop.model.fields import CANONICAL_FIELDS
+
+__all__ = ["XES_MAPPING", "ingest", "resolve_profile"]
+
+XES_MAPPING = {
+    "session_id": "case:concept:name",
+    "event_type": "concept:name",
+    "occurred_at": "time:timestamp",
+    "agent_id": "org:resource",
+}
+_COLUMNS = [c for c in CANONICAL_FIELDS if c != "occurred_at"]
+_EVENT_DROP = {"text", "nps", "csat", "ces", "rating"}
+
+
+def resolve_profile(ws: Workspace, source: str | None, profile: SourceProfile | None) -> tuple[str, SourceProfile]:
+    """The (source name, profile) of an ingest: a named profile, or an ad-hoc one from CLI flags."""
+    if profile is None:
+        if source is None:
+            raise UsageError("name a source profile with --source, or map columns ad hoc with --map/--channel")
+        if source not in ws.settings.sources:
+            known = ", ".join(sorted(ws.settings.sources)) or "none"
+            raise UsageError(
+                f"no source profile {source!r} in {ws.root / 'cxloop.toml'}; profiles: {known}; "
+                "or give --map/--channel for an ad-hoc ingest"
+            )
+        profile = ws.settings.sources[source]
+    name = source or profile.channel
+    if not name:
+        raise UsageError("an ad-hoc ingest needs --source or --channel")
+    return name, profile
+
+
+def _plan(ws: Workspace, source: str, profile: SourceProfile, fmt: str, read: ReadResult, file: str) -> StagingPlan:
+    mapping = dict(profile.map)
+    constants = {k: v for k, v in (("channel", profile.channel), ("kind", profile.kind)) if v}
+    if fmt == "xes":
+        for canonical, column in XES_MAPPING.items():
+            if column in read.table.column_names:
+                mapping.setdefault(canonical, column)
+        constants.setdefault("kind", "event")
+    columns = [c for c in read.table.column_names if not c.startswith("__")]
+    return StagingPlan(
+        source=source, columns=columns, mapping=mapping, constants=constants, defaults=profile.defaults,
+        scales=profile.scales, timezone=ws.settings.source_timezone(source) if not profile.timezone
+        else profile.timezone, date_format=profile.date_format, account_namespace=profile.account_namespace,
+        salt=ws.salt if ws.settings.identity.hash_identifiers else None, file=file,
+    )
+
+
+def ingest(
+    ws: Workspace, path: Path, *, source: str | None = None, profile: SourceProfile | None = None
+) -> dict[str, Any]:
+    """Ingest `path` as one batch; return its counts (they add up to rows_read)."""
+    path = Path(path)
+    source, profile = resolve_profile(ws, source, profile)
+    fmt = detect_format(path, profile.format)
+    read = read_export(path, fmt=fmt, encoding=profile.encoding, delimiter=profile.delimiter, sheet=profile.sheet)
+    plan = _plan(ws, source, profile, fmt, read, str(path))
+    sql = staging_sql(plan)
+    now = datetime.now(UTC).replace(tzinfo=None)
+    batch_id = f"{now:%Y%m%dT%H%M%S}-{secrets.token_hex(3)}"
+    con = ws.con
+    con.register("src", read.table)
+    con.execute("BEGIN TRANSACTION")
+    try:
+        con.execute(f"CREATE OR REPLACE TEMP TABLE stage AS {sql}")
+        counts = _write_batch(ws, source, str(path), batch_id, now, read, profile)
+        salt = plan.salt
+        resolve_identities(con, ws.settings, batch_id, now, salt)
+        con.execute("DROP TABLE IF EXISTS stage")
+        con.execute("COMMIT")
+    except BaseException:
+        con.execute("ROLLBACK")
+        raise
+    finally:
+        con.unregister("src")
+    return {"batch_id": batch_id, **counts}
+
+
+def _file_digest(path: Path) -> str:
+    digest = hashlib.sha256()
+    with path.open("rb") as handle:
+        for chunk in iter(lambda: handle.read(1 << 20), b""):
+            digest.update(chunk)
+    return digest.hexdigest()
+
+
+def _write_batch(
+    ws: Workspace, source: str, file: str, batch_id: str, now: datetime, read: ReadResult, profile: SourceProfile
+) -> dict[str, int]:
+    con = ws.con
+    options = json.dumps(profile.model_dump(), ensure_ascii=False)
+    con.execute(
+        "INSERT INTO ingest_batches (batch_id, source, file, file_sha256, started_at, options) VALUES (?, ?, ?, ?, ?, ?)",
+        [batch_id, source, file, _file_digest(Path(file)), now, options],
+    )
+    _write_rejects(ws, source, file, batch_id, read)
+    con.execute(
+        """
+        CREATE OR REPLACE TEMP TABLE ok AS
+        SELECT *, CASE WHEN is_event THEN event_id ELSE record_id END AS id FROM (
+            SELECT *, (lower(coalesce(kind, '')) = 'event' OR (event_type IS NOT NULL AND text IS NULL
+                AND nps IS NULL AND csat IS NULL AND ces IS NULL AND rating IS NULL)) AS is_event
+            FROM stage WHERE len(problems) = 0)
+        """
+    )
+    counts = {"inserted": 0, "updated": 0, "unchanged": 0}
+    for table, key, is_event in (("records", "record_id", False), ("events", "event_id", True)):
+        for status, n in _write_table(ws, source, (table, key, is_event), batch_id, now).items():
+            counts[status] += n
+    rejected = read.rows_read - sum(counts.values())
+    con.execute(
+        "UPDATE ingest_batches SET finished_at = ?, rows_read = ?, inserted = ?, updated = ?, unchanged = ?, "
+        "rejected = ? WHERE batch_id = ?",
+        [datetime.now(UTC).replace(tzinfo=None), read.rows_read, counts["inserted"], counts["updated"],
+         counts["unchanged"], rejected, batch_id],
+    )
+    con.execute("DROP TABLE IF EXISTS ok")
+    return {"rows_read": read.rows_read, **counts, "rejected": rejected}
+
+
+def _write_rejects(ws: Workspace, source: str, file: str, batch_id: str, read: ReadResult) -> None:
+    con = ws.con
+    if read.bad_rows:
+        bad = pa.table({
+            "row": pa.array([b.row for b in read.bad_rows], pa.int64()),
+            "reason": pa.array([b.reason for b in read.bad_rows], pa.string()),
+            "line": pa.array([b.text for b in read.bad_rows], pa.string()),
+        })
+        con.register("bad_rows", bad)
+        con.execute(
+            "INSERT INTO rejects SELECT md5(? || chr(30) || line), ?, ?, ?, row, NULL, reason, "
+            "json_object('line', line) FROM bad_rows "
+            "WHERE md5(? || chr(30) || line) NOT IN (SELECT reject_id FROM rejects) ON CONFLICT DO NOTHING",
+            [source, batch_id, source, file, source],
+        )
+        con.unregister("bad_rows")
+    con.execute(
+        """
+        INSERT INTO rejects
+        SELECT md5(? || chr(30) || CAST(raw AS VARCHAR)) AS rid, ?, ?, ?, row_number,
+               array_to_string(list_distinct(list_transform(problems, lambda x: split_part(x, chr(31), 1))), ','),
+               array_to_string(list_transform(problems, lambda x: replace(x, chr(31), ': ')), '; '),
+               raw
+        FROM stage WHERE len(problems) > 0
+        QUALIFY row_number() OVER (PARTITION BY rid ORDER BY row_number) = 1
+        ON CONFLICT DO NOTHING
+        """,
+        [source, batch_id, source, file],
+    )
+
+
+def _write_table(
+    ws: Workspace, source: str, target: tuple[str, str, bool], batch_id: str, now: datetime
+) -> dict[str, int]:
+    table, key, is_event = target
+    con = ws.con
+    con.execute(
+        f"""
+        CREATE OR REPLACE TEMP TABLE judged AS
+        SELECT ok.*, t.row_hash AS db_hash, t.ingested_at AS db_ingested_at,
+            lag(ok.row_hash) OVER (PARTITION BY ok.id ORDER BY ok.seq) AS prev_hash,
+            row_number() OVER (PARTITION BY ok.id ORDER BY ok.seq DESC) = 1 AS is_last
+        FROM ok LEFT JOIN {table} t ON t.{key} = ok.id
+        WHERE ok.is_event = {is_event}
+        """
+    )
+    status = dict(con.execute(
+        """
+        SELECT CASE
+            WHEN prev_hash IS NULL AND db_hash IS NULL THEN 'inserted'
+            WHEN coalesce(prev_hash, db_hash) = row_hash THEN 'unchanged'
+            ELSE 'updated' END AS status, count(*)
+        FROM judged GROUP BY 1
+        """
+    ).fetchall())
+    columns = [c for c in _COLUMNS if not (is_event and c in _EVENT_DROP)]
+    con.execute(
+        "CREATE OR REPLACE TEMP TABLE final AS SELECT * FROM judged "
+        "WHERE is_last AND (db_hash IS NULL OR db_hash <> row_hash)"
+    )
+    con.execute(f"DELETE FROM {table} WHERE {key} IN (SELECT id FROM final WHERE db_hash IS NOT NULL)")
+    cols = ", ".join(columns)
+    con.execute(
+        f"INSERT INTO {table} ({key}, source, occurred_at, seq, batch_id, {cols}, attributes, raw, row_hash, "
+        f"ingested_at, updated_at) "
+        f"SELECT id, ?, occurred_at, seq, ?, {cols}, attributes, raw, row_hash, coalesce(db_ingested_at, ?), ? "
+        f"FROM final ORDER BY seq",
+        [source, batch_id, now, now],
+    )
+    con.execute("DROP TABLE IF EXISTS judged; DROP TABLE IF EXISTS final")
+    return {k: int(v) for k, v in status.items()}
+
+
+
+def list_rejects(ws: Workspace, *, batch: str | None = None, limit: int = 1000) -> list[dict[str, Any]]:
+    """Rejects of one batch ('last' = the newest batch) or of all batches, in file order."""
+    where, params = "", []
+    if batch == "last":
+        where = "WHERE batch_id = (SELECT batch_id FROM ingest_batches ORDER BY started_at DESC, batch_id DESC LIMIT 1)"
+    elif batch:
+        where, params = "WHERE batch_id = ?", [batch]
+    rows = ws.con.execute(
+        f"SELECT batch_id, file, row, field, reason, raw FROM rejects {where} ORDER BY batch_id, file, row LIMIT ?",
+        [*params, limit],
+    ).fetchall()
+    return [
+        {"batch_id": b, "file": f, "row": r, "field": fd, "reason": rs, "raw": json.loads(raw) if raw else None}
+        for b, f, r, fd, rs, raw in rows
+    ]

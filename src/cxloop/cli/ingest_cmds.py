@@ -1,0 +1,84 @@
+"""`cxloop ingest` and `cxloop rejects`."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from cxloop.app import Workspace
+from cxloop.app.ingest_service import ingest as ingest_file
+from cxloop.app.ingest_service import list_rejects
+from cxloop.cli.output import FormatOpt, OutputFormat, WorkspaceOpt, cli_command, emit
+from cxloop.config import SourceProfile, find_workspace
+from cxloop.errors import UsageError
+from cxloop.model.fields import CANONICAL_FIELDS
+
+
+def _parse_maps(maps: list[str]) -> dict[str, str]:
+    out: dict[str, str] = {}
+    for item in maps:
+        field, sep, column = item.partition("=")
+        field = field.strip()
+        if not sep or not field or not column:
+            raise UsageError(f"--map {item!r}: use FIELD=COLUMN, e.g. --map text=评价内容")
+        if field not in CANONICAL_FIELDS:
+            raise UsageError(f"--map {item!r}: unknown field {field!r}; fields are: {', '.join(CANONICAL_FIELDS)}")
+        out[field] = column
+    return out
+
+
+@cli_command
+def ingest(
+    file: Annotated[Path, typer.Argument(help="Export to ingest: CSV/TSV, XLSX, JSONL, Parquet or XES(.gz).")],
+    source: Annotated[str | None, typer.Option(help="Source name; its profile in cxloop.toml maps the columns.")] = None,
+    channel: Annotated[str | None, typer.Option(help="Ad hoc: channel of every row (a mapped column wins).")] = None,
+    kind: Annotated[str | None, typer.Option(help="Ad hoc: kind of every row, e.g. review, call, event.")] = None,
+    map_: Annotated[list[str] | None, typer.Option("--map", help="Ad hoc: FIELD=COLUMN, repeatable.")] = None,
+    encoding: Annotated[str | None, typer.Option(help="auto (UTF-8, else GB18030), utf-8, gbk, gb18030…")] = None,
+    date_format: Annotated[str | None, typer.Option(help="strptime format of occurred_at, e.g. %d.%m.%Y %H:%M")] = None,
+    format_: Annotated[str | None, typer.Option("--input-format", help="csv|tsv|xlsx|jsonl|parquet|xes")] = None,
+    timezone: Annotated[str | None, typer.Option(help="Timezone of naive times (default: the workspace's).")] = None,
+    workspace: WorkspaceOpt = None,
+    fmt: FormatOpt = OutputFormat.table,
+) -> None:
+    """Ingest an export as one atomic batch; bad rows are kept as rejects. 导入渠道数据。"""
+    with Workspace.open(find_workspace(workspace)) as ws:
+        adhoc = bool(map_ or channel or kind)
+        base = ws.settings.sources.get(source or "") if source else None
+        if base is None and not adhoc and source is None:
+            raise UsageError("name a source profile with --source, or map columns ad hoc with --map/--channel")
+        profile = None
+        if adhoc or base is not None:
+            data = base.model_dump() if base is not None else {}
+            data["map"] = {**data.get("map", {}), **_parse_maps(map_ or [])}
+            for key, value in (("channel", channel), ("kind", kind)):
+                if value:
+                    data[key] = value
+            profile = SourceProfile.model_validate(data)
+        if profile is not None:
+            for key, value in (("encoding", encoding), ("date_format", date_format), ("format", format_),
+                               ("timezone", timezone)):
+                if value:
+                    setattr(profile, key, value)
+        result = ingest_file(ws, file, source=source, profile=profile)
+    emit(result, fmt, title=f"ingest {file.name}")
+
+
+@cli_command
+def rejects(
+    batch: Annotated[str | None, typer.Option(help="A batch id, or 'last' (default: every batch).")] = None,
+    limit: Annotated[int, typer.Option(help="At most this many rejects.")] = 1000,
+    workspace: WorkspaceOpt = None,
+    fmt: FormatOpt = OutputFormat.table,
+) -> None:
+    """Rows that were rejected, with file, row, field and reason. 查看被拒绝的行。"""
+    with Workspace.open(find_workspace(workspace), read_only=True) as ws:
+        rows = list_rejects(ws, batch=batch, limit=limit)
+    emit({"rejects": rows}, fmt, rows=rows, title="rejects")
+
+
+def register(app: typer.Typer) -> None:
+    app.command()(ingest)
+    app.command()(rejects)

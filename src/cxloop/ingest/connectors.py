@@ -1,0 +1,245 @@
+"""Connectors read an export into an Arrow table of strings, one row per data row, in file order.
+
+Every table they return has the file's columns (all `pa.string()`, empty cells as null) plus two
+bookkeeping columns: `__row` (1-based data row number as users count it: header excluded; for XLSX the
+sheet's row number) and `__seq` (0-based position in the file, which keeps ties in time in source order).
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+from collections.abc import Callable
+from datetime import date, datetime, time
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pyarrow as pa
+import pyarrow.csv as pacsv
+import pyarrow.parquet as pq
+
+from cxloop.errors import InputError
+from cxloop.ingest.encoding import decode_bytes
+
+__all__ = ["ROW", "SEQ", "BadRow", "ReadResult", "detect_format", "read_export"]
+
+ROW = "__row"
+SEQ = "__seq"
+FORMATS = ("csv", "tsv", "xlsx", "jsonl", "parquet", "xes")
+
+
+class BadRow:
+    """A row the parser could not split into the header's columns."""
+
+    def __init__(self, row: int, reason: str, text: str) -> None:
+        self.row, self.reason, self.text = row, reason, text
+
+
+class ReadResult:
+    def __init__(self, table: pa.Table, bad_rows: list[BadRow], encoding: str | None) -> None:
+        self.table, self.bad_rows, self.encoding = table, bad_rows, encoding
+
+    @property
+    def rows_read(self) -> int:
+        return self.table.num_rows + len(self.bad_rows)
+
+
+def detect_format(path: Path, explicit: str | None) -> str:
+    if explicit:
+        fmt = explicit.lower()
+        if fmt not in FORMATS:
+            raise InputError(f"{path}: unknown format {explicit!r}; use one of {', '.join(FORMATS)}", file=str(path))
+        return fmt
+    name = path.name.lower()
+    for suffix, fmt in (
+        (".xes.gz", "xes"), (".xes", "xes"), (".csv", "csv"), (".tsv", "tsv"), (".txt", "tsv"),
+        (".xlsx", "xlsx"), (".xlsm", "xlsx"), (".jsonl", "jsonl"), (".ndjson", "jsonl"),
+        (".json", "jsonl"), (".parquet", "parquet"), (".pq", "parquet"),
+    ):
+        if name.endswith(suffix):
+            return fmt
+    raise InputError(
+        f"{path}: cannot tell the format from the file name; pass --format ({', '.join(FORMATS)})",
+        file=str(path),
+    )
+
+
+def _finish(table: pa.Table, rows: np.ndarray) -> pa.Table:
+    table = table.append_column(ROW, pa.array(rows, pa.int64()))
+    return table.append_column(SEQ, pa.array(np.arange(table.num_rows, dtype=np.int64)))
+
+
+def _check_header(names: list[str], file: str) -> list[str]:
+    cleaned = [n.strip() for n in names]
+    if not cleaned or all(not n for n in cleaned):
+        raise InputError(f"{file}: no header row found", file=file, row=0)
+    seen: set[str] = set()
+    for name in cleaned:
+        if name in seen:
+            raise InputError(f"{file}: column {name!r} appears twice in the header", file=file, field=name)
+        seen.add(name)
+    return cleaned
+
+
+def read_delimited(path: Path, *, delimiter: str, encoding: str) -> ReadResult:
+    file = str(path)
+    try:
+        data = path.read_bytes()
+    except OSError as exc:
+        raise InputError(f"{file}: cannot read file: {exc.strerror}", file=file) from exc
+    text, used = decode_bytes(data, encoding, file)
+    first_line = text.split("\n", 1)[0].rstrip("\r")
+    names = _check_header(next(csv.reader([first_line], delimiter=delimiter), []), file)
+    payload = text.encode("utf-8") if used != "utf-8" else data.removeprefix(b"\xef\xbb\xbf")
+    del text
+    convert = pacsv.ConvertOptions(
+        column_types={n: pa.string() for n in names}, strings_can_be_null=True, null_values=[""],
+        quoted_strings_can_be_null=True,
+    )
+    read = pacsv.ReadOptions(column_names=names, skip_rows=1, block_size=1 << 24)
+    parse = pacsv.ParseOptions(delimiter=delimiter, newlines_in_values=True)
+    try:
+        table = pacsv.read_csv(io.BytesIO(payload), read_options=read, parse_options=parse, convert_options=convert)
+        return ReadResult(_finish(table, np.arange(1, table.num_rows + 1)), [], used)
+    except pa.ArrowInvalid:
+        pass  # ragged rows: parse with the csv module, pad short rows, keep over-long rows as rejects
+    return _read_ragged(payload.decode("utf-8"), names, delimiter, used)
+
+
+def _read_ragged(text: str, names: list[str], delimiter: str, used: str) -> ReadResult:
+    """Fallback for files whose rows do not all have the header's field count.
+
+    A short row is padded with nulls (as spreadsheet exports drop trailing empty cells); a row with more
+    fields than the header cannot be mapped safely and becomes a reject.
+    """
+    width = len(names)
+    cells: list[list[str | None]] = [[] for _ in names]
+    rows: list[int] = []
+    bad: list[BadRow] = []
+    reader = csv.reader(io.StringIO(text), delimiter=delimiter)
+    next(reader, None)
+    for number, fields in enumerate(reader, start=1):
+        if not fields:
+            continue
+        if len(fields) > width:
+            bad.append(BadRow(number, f"row has {len(fields)} fields, the header has {width}",
+                              delimiter.join(fields)))
+            continue
+        rows.append(number)
+        for i in range(width):
+            cells[i].append(fields[i] if i < len(fields) and fields[i] != "" else None)
+    table = pa.table({n: pa.array(c, pa.string()) for n, c in zip(names, cells, strict=True)})
+    return ReadResult(_finish(table, np.array(rows, dtype=np.int64)), bad, used)
+
+
+def _cell_text(value: Any) -> str | None:
+    if value is None or value == "":
+        return None
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, float):
+        return str(int(value)) if value.is_integer() else repr(value)
+    if isinstance(value, datetime | date | time):
+        return value.isoformat(sep=" ") if isinstance(value, datetime) else value.isoformat()
+    return str(value)
+
+
+def read_xlsx(path: Path, *, sheet: str | None) -> ReadResult:
+    from python_calamine import CalamineWorkbook
+
+    file = str(path)
+    try:
+        book = CalamineWorkbook.from_path(file)
+        grid = (book.get_sheet_by_name(sheet) if sheet else book.get_sheet_by_index(0)).to_python(
+            skip_empty_area=False
+        )
+    except Exception as exc:  # calamine raises its own error types for corrupt or missing sheets
+        raise InputError(f"{file}: not a readable XLSX workbook: {exc}", file=file) from exc
+    start = next((i for i, r in enumerate(grid) if any(c not in (None, "") for c in r)), None)
+    if start is None:
+        raise InputError(f"{file}: the sheet is empty", file=file)
+    names = _check_header([_cell_text(c) or "" for c in grid[start]], file)
+    body = grid[start + 1 :]
+    columns = {
+        name: pa.array([_cell_text(r[i]) if i < len(r) else None for r in body], pa.string())
+        for i, name in enumerate(names)
+    }
+    rows = np.arange(start + 2, start + 2 + len(body), dtype=np.int64)
+    return ReadResult(_finish(pa.table(columns), rows), [], None)
+
+
+def read_jsonl(path: Path, *, encoding: str) -> ReadResult:
+    file = str(path)
+    text, used = decode_bytes(path.read_bytes(), encoding, file)
+    objects: list[dict[str, Any]] = []
+    numbers: list[int] = []
+    bad: list[BadRow] = []
+    for number, line in enumerate(text.splitlines(), start=1):
+        if not line.strip():
+            continue
+        try:
+            obj = json.loads(line)
+        except json.JSONDecodeError as exc:
+            bad.append(BadRow(number, f"not valid JSON: {exc.msg}", line))
+            continue
+        if not isinstance(obj, dict):
+            bad.append(BadRow(number, "a JSON line must be an object", line))
+            continue
+        objects.append(obj)
+        numbers.append(number)
+    names: list[str] = []
+    for obj in objects:
+        names.extend(k for k in obj if k not in names)
+    columns = {
+        n: pa.array([_json_cell(o.get(n)) for o in objects], pa.string()) for n in names
+    }
+    table = pa.table(columns) if names else pa.table({})
+    if not names:
+        table = pa.Table.from_batches([], schema=pa.schema([]))
+    return ReadResult(_finish(table, np.array(numbers, dtype=np.int64)), bad, used)
+
+
+def _json_cell(value: Any) -> str | None:
+    if isinstance(value, dict | list):
+        return json.dumps(value, ensure_ascii=False)
+    return _cell_text(value)
+
+
+def read_parquet(path: Path) -> ReadResult:
+    file = str(path)
+    try:
+        table = pq.read_table(file)
+    except (pa.ArrowInvalid, OSError) as exc:
+        raise InputError(f"{file}: not a readable Parquet file: {exc}", file=file) from exc
+    columns = {}
+    for name in table.column_names:
+        col = table[name]
+        columns[name] = col if pa.types.is_string(col.type) else col.cast(pa.string())
+    out = pa.table(columns)
+    return ReadResult(_finish(out, np.arange(1, out.num_rows + 1)), [], None)
+
+
+def read_xes_export(path: Path) -> ReadResult:
+    from cxloop.ingest.xes import read_xes
+
+    table = read_xes(path)
+    return ReadResult(_finish(table, np.arange(1, table.num_rows + 1)), [], None)
+
+
+def read_export(
+    path: Path, *, fmt: str, encoding: str = "auto", delimiter: str | None = None, sheet: str | None = None
+) -> ReadResult:
+    """Read any supported export; a file that cannot be read at all raises one InputError."""
+    if not path.is_file():
+        raise InputError(f"{path}: file not found", file=str(path))
+    readers: dict[str, Callable[[], ReadResult]] = {
+        "csv": lambda: read_delimited(path, delimiter=delimiter or ",", encoding=encoding),
+        "tsv": lambda: read_delimited(path, delimiter=delimiter or "\t", encoding=encoding),
+        "xlsx": lambda: read_xlsx(path, sheet=sheet),
+        "jsonl": lambda: read_jsonl(path, encoding=encoding),
+        "parquet": lambda: read_parquet(path),
+        "xes": lambda: read_xes_export(path),
+    }
+    return readers[fmt]()
