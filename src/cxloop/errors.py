@@ -17,8 +17,8 @@ This module imports nothing from cxloop.
 from __future__ import annotations
 
 __all__ = [
-    "Conflict",
     "ConfigError",
+    "Conflict",
     "CxloopError",
     "ExternalServiceError",
     "InputError",
