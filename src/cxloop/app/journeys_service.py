@@ -1,0 +1,276 @@
+"""Journeys on a workspace: wire the journeys domain (Ibis expressions) to the DuckDB engine.
+
+Every function takes an open `Workspace` and returns a JSON-ready dict (the CLI prints it as is).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import ibis
+import ibis.expr.types as ir
+
+from cxloop.app.workspace import Workspace
+from cxloop.engines.duckdb_engine import DuckDBEngine
+from cxloop.errors import UsageError
+from cxloop.journeys import episodes as episodes_domain
+from cxloop.journeys import flows as flows_domain
+from cxloop.journeys import ivr as ivr_domain
+from cxloop.journeys import journey_map as map_domain
+from cxloop.journeys.config import JourneyConfig, load_journey_config
+from cxloop.journeys.steps import (
+    FlowDimension,
+    SequenceGrain,
+    attribute_text,
+    build_steps,
+    stage_expr,
+)
+from cxloop.journeys.timeline import TIMELINE_ITEM_KEYS, timeline_items
+
+__all__ = [
+    "channel_switching",
+    "episodes",
+    "flows",
+    "ivr_paths",
+    "journey_config",
+    "journey_map",
+    "timeline",
+    "variants",
+    "worst_journeys",
+]
+
+
+def journey_config(ws: Workspace) -> JourneyConfig:
+    return load_journey_config(ws.settings.journeys)
+
+
+class _Context:
+    """The engine, the config and the workspace tables a journeys query reads."""
+
+    def __init__(self, ws: Workspace) -> None:
+        self.ws = ws
+        self.engine = DuckDBEngine(ws.con)
+        self.config = journey_config(ws)
+
+    def table(self, name: str) -> ir.Table:
+        return self.engine.table(name)
+
+    def steps(self, by: FlowDimension, lifecycle: str | None) -> ir.Table:
+        steps = build_steps(
+            self.table("events"),
+            self.table("records"),
+            self.table("ingest_batches"),
+            event_typed_records_only=by is FlowDimension.event_type,
+        )
+        steps = steps.mutate(stage=stage_expr(steps, self.config.stage_map))
+        if lifecycle:
+            transition = attribute_text(steps.attributes, "lifecycle:transition").lower()
+            steps = steps.filter(transition == lifecycle.strip().lower())
+        return steps
+
+    def has_sessions(self, steps: ir.Table) -> bool:
+        probe = steps.filter(steps.session_id.notnull()).limit(1)
+        return self.engine.to_arrow(probe.select("step_id")).num_rows > 0
+
+    def labelled(
+        self, by: FlowDimension, per: SequenceGrain | None, lifecycle: str | None
+    ) -> tuple[ir.Table, SequenceGrain]:
+        steps = self.steps(by, lifecycle)
+        if per is None:
+            per = SequenceGrain.session if self.has_sessions(steps) else SequenceGrain.customer
+        if per is SequenceGrain.episode:
+            membership = episodes_domain.step_episodes(steps, self.episode_table())
+            return flows_domain.label_steps(membership, membership[by.value], membership.episode_id), per
+        key = steps.session_id if per is SequenceGrain.session else steps.customer_id
+        return flows_domain.label_steps(steps, steps[by.value], key), per
+
+    def has_enrichments(self) -> bool:
+        return bool(self.ws.con.execute("SELECT count(*) FROM (SELECT 1 FROM enrichments LIMIT 1)").fetchall()[0][0])
+
+    def notes(self) -> list[str]:
+        if self.has_enrichments():
+            return []
+        return ["no enrichments yet (run text enrichment): topics, sentiment and pain points are empty; "
+                "episodes group all of a customer's contacts as topic '(any)'"]
+
+    def episode_table(self) -> ir.Table:
+        enrichments = self.table("enrichments") if self.has_enrichments() else None
+        contacts = episodes_domain.contacts(
+            self.table("records"), enrichments, self.table("ingest_batches"), self.config
+        )
+        return episodes_domain.episodes(contacts, self.table("events"), self.config)
+
+    def rows(self, expr: ir.Expr) -> list[dict[str, Any]]:
+        return self.engine.to_arrow(expr).to_pylist()
+
+
+def _dimension(by: str) -> FlowDimension:
+    try:
+        return FlowDimension(by)
+    except ValueError:
+        valid = ", ".join(d.value for d in FlowDimension)
+        raise UsageError(f"unknown flow dimension {by!r}; use one of: {valid}", field="by") from None
+
+
+def _grain(per: str | None) -> SequenceGrain | None:
+    if per is None:
+        return None
+    try:
+        return SequenceGrain(per)
+    except ValueError:
+        valid = ", ".join(g.value for g in SequenceGrain)
+        raise UsageError(f"unknown sequence grain {per!r}; use one of: {valid}", field="per") from None
+
+
+def flows(
+    ws: Workspace, *, by: str = "event_type", per: str | None = None, lifecycle: str | None = None
+) -> dict[str, Any]:
+    """The directly-follows graph: `{"edges": [{"from", "to", "count", "median_seconds"}], ...}`."""
+    ctx = _Context(ws)
+    labelled, grain = ctx.labelled(_dimension(by), _grain(per), lifecycle)
+    edges = ctx.rows(flows_domain.directly_follows(labelled))
+    return {"edges": edges, "by": by, "per": grain.value, "lifecycle": lifecycle}
+
+
+def variants(
+    ws: Workspace,
+    *,
+    by: str = "event_type",
+    per: str | None = None,
+    lifecycle: str | None = None,
+    top: int = 20,
+) -> dict[str, Any]:
+    """Top variants: `{"variants": [{"path", "count", "share"}], "sequences", ...}`, share in %."""
+    if top < 1:
+        raise UsageError(f"--top must be at least 1, got {top}", field="top")
+    ctx = _Context(ws)
+    labelled, grain = ctx.labelled(_dimension(by), _grain(per), lifecycle)
+    counted = flows_domain.variants(labelled)
+    total = ctx.engine.to_arrow(counted.aggregate(n=counted["count"].sum()))["n"][0].as_py() or 0
+    distinct = ctx.engine.to_arrow(counted.aggregate(n=counted.count()))["n"][0].as_py() or 0
+    rows = ctx.rows(counted.limit(top))
+    out = [
+        {"path": r["path"], "count": r["count"], "share": round(100.0 * r["count"] / total, 4)} for r in rows
+    ]
+    return {"variants": out, "sequences": total, "distinct_variants": distinct, "by": by,
+            "per": grain.value, "lifecycle": lifecycle}
+
+
+def episodes(ws: Workspace, *, limit: int = 50) -> dict[str, Any]:
+    """Service episodes with their health, worst first, and health rolled up by stage, product, channel."""
+    ctx = _Context(ws)
+    table = ctx.episode_table()
+    listed = ctx.rows(table.order_by([ibis.asc("health"), ibis.desc("contacts"), "episode_id"]).limit(limit))
+    rollups = {
+        dim: ctx.rows(episodes_domain.health_rollup(table, dim)) for dim in ("stage", "product", "channel")
+    }
+    totals = ctx.rows(table.aggregate(count=table.count(), mean_health=table.health.mean()))[0]
+    return {"episodes": listed, "health_by": rollups, **episodes_domain.summary(totals), "notes": ctx.notes()}
+
+
+def channel_switching(ws: Workspace) -> dict[str, Any]:
+    """Channel -> next channel of each customer's consecutive service contacts (records, not surveys)."""
+    ctx = _Context(ws)
+    contacts = episodes_domain.contacts(ctx.table("records"), None, ctx.table("ingest_batches"), ctx.config)
+    edges = ctx.rows(flows_domain.channel_switching(contacts))
+    total = sum(e["count"] for e in edges)
+    switches = sum(e["count"] for e in edges if e["from"] != e["to"])
+    channels = sorted({e["from"] for e in edges} | {e["to"] for e in edges})
+    return {
+        "channels": channels,
+        "matrix": [{"from": e["from"], "to": e["to"], "count": e["count"]} for e in edges],
+        "transitions": total,
+        "switches": switches,
+        "switch_pct": round(100.0 * switches / total, 2) if total else None,
+    }
+
+
+def ivr_paths(ws: Workspace, *, top: int = 10) -> dict[str, Any]:
+    """IVR nodes ranked by lost rate (nodes with enough visits first) and the most frequent node paths."""
+    ctx = _Context(ws)
+    steps = build_steps(ctx.table("events"), None, ctx.table("ingest_batches"))
+    calls, nodes = ivr_domain.ivr_calls(steps)
+    stats = ctx.rows(ivr_domain.node_stats(calls, nodes))
+    min_n = ctx.config.ivr_min_visits
+    for row in stats:
+        row["low_n"] = row["visits"] < min_n
+        lo, hi = ivr_domain.wilson_interval(row["lost"], row["visits"])
+        row["lost_rate_ci"] = [lo, hi]
+    stats.sort(key=lambda r: (r["low_n"], -(r["lost_rate"] or 0.0), -r["lost"], r["node"]))
+    totals = ctx.rows(calls.aggregate(calls=calls.count(), lost=(calls.outcome == "lost").sum()))[0]
+    n_calls, lost = int(totals["calls"] or 0), int(totals["lost"] or 0)
+    paths = ctx.rows(ivr_domain.path_stats(calls, nodes).limit(top))
+    return {
+        "calls": n_calls,
+        "lost": lost,
+        "lost_rate": round(100.0 * lost / n_calls, 2) if n_calls else None,
+        "nodes": stats,
+        "paths": paths,
+        "min_visits": min_n,
+    }
+
+
+def journey_map(ws: Workspace) -> dict[str, Any]:
+    """Stage x touchpoint cells: volume, records, NPS, CSAT, sentiment, negative %, top pain points."""
+    ctx = _Context(ws)
+    cfg = ctx.config
+    steps = build_steps(ctx.table("events"), ctx.table("records"), None, event_typed_records_only=False)
+    volume = ctx.rows(map_domain.step_volume(map_domain.cell_keys(steps, cfg.stage_map)))
+    records = map_domain.cell_keys(ctx.table("records"), cfg.stage_map)
+    enrichments = ctx.table("enrichments") if ctx.has_enrichments() else None
+    scores = {(r["stage"], r["touchpoint"]): r for r in ctx.rows(map_domain.record_scores(records, enrichments))}
+    pains: dict[tuple[str, str], list[dict[str, Any]]] = {}
+    if enrichments is not None:
+        for p in ctx.rows(map_domain.pain_points(records, enrichments, ctx.table("taxonomy"))):
+            pains.setdefault((p["stage"], p["touchpoint"]), []).append(
+                {"topic_id": p["topic_id"], "name_en": p["name_en"], "name_zh": p["name_zh"], "count": p["count"]}
+            )
+    order = {s: i for i, s in enumerate(cfg.stages)}
+    cells = []
+    for v in volume:
+        key = (v["stage"], v["touchpoint"])
+        score = scores.get(key, {})
+        cells.append({**v, **{k: val for k, val in score.items() if k not in ("stage", "touchpoint")},
+                      "records": score.get("records", 0), "pain_points": pains.get(key, [])})
+    cells.sort(key=lambda c: (order.get(c["stage"], len(order)), c["stage"], -c["volume"], c["touchpoint"]))
+    stages = sorted({c["stage"] for c in cells}, key=lambda s: (order.get(s, len(order)), s))
+    touchpoints = sorted({c["touchpoint"] for c in cells})
+    return {"stages": stages, "touchpoints": touchpoints, "cells": cells, "notes": ctx.notes()}
+
+
+def _customer_id(ws: Workspace, identifier: str) -> str:
+    from cxloop.app.customers_service import find_customer_id
+
+    return find_customer_id(ws, identifier)
+
+
+def _timeline_rows(ctx: _Context, customer_ids: list[str]) -> list[dict[str, Any]]:
+    enrichments = ctx.table("enrichments") if ctx.has_enrichments() else None
+    expr = timeline_items(ctx.table("records"), ctx.table("events"), enrichments, ctx.table("ingest_batches"),
+                          customer_ids, ctx.config.stage_map)
+    return ctx.rows(expr)
+
+
+def timeline(ws: Workspace, identifier: str) -> dict[str, Any]:
+    """`{"customer_id", "items": [{"at","channel","kind","event_type","stage","text","topic","sentiment"}]}`."""
+    ctx = _Context(ws)
+    customer_id = _customer_id(ws, identifier)
+    rows = _timeline_rows(ctx, [customer_id])
+    return {"customer_id": customer_id, "items": [{k: r[k] for k in TIMELINE_ITEM_KEYS} for r in rows]}
+
+
+def worst_journeys(ws: Workspace, *, top: int = 10) -> dict[str, Any]:
+    """The least healthy episodes, each with the customer's full timeline over the episode's span."""
+    if top < 1:
+        raise UsageError(f"--top must be at least 1, got {top}", field="top")
+    ctx = _Context(ws)
+    table = ctx.episode_table()
+    worst = ctx.rows(table.order_by([ibis.asc("health"), ibis.desc("contacts"), "episode_id"]).limit(top))
+    items = _timeline_rows(ctx, sorted({w["customer_id"] for w in worst})) if worst else []
+    for w in worst:
+        w["timeline"] = [
+            {k: r[k] for k in TIMELINE_ITEM_KEYS}
+            for r in items
+            if r["customer_id"] == w["customer_id"] and w["started_at"] <= r["at"] <= w["ended_at"]
+        ]
+    return {"journeys": worst, "notes": ctx.notes()}
