@@ -1,0 +1,313 @@
+"""Metrics, drivers, pain points and emerging issues on a workspace: wires the pure builders of
+`cxloop.metrics` to an engine (DuckDB on the workspace by default, PySpark over a Parquet export).
+
+Every function returns a plain dict (the JSON the CLI prints), so the CLI, the API and the demo share it.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime, timedelta
+from pathlib import Path
+from typing import Any, Protocol
+
+import ibis
+import ibis.expr.types as ir
+import pandas as pd
+import pyarrow as pa
+
+from cxloop.app.workspace import Workspace
+from cxloop.engines import DuckDBEngine
+from cxloop.errors import UsageError
+from cxloop.metrics import drivers as drv
+from cxloop.metrics import emerging as em
+from cxloop.metrics import painpoints as pp
+from cxloop.metrics.builder import (
+    anchor_expr,
+    collect_raw,
+    compare_rows,
+    definition,
+    finish_rows,
+    selection,
+    stats_expr,
+    to_records,
+)
+from cxloop.metrics.query import DIMENSIONS, ENRICHMENT_DIMENSIONS, MetricQuery, parse_query
+from cxloop.metrics.relations import Sources
+from cxloop.metrics.timeframe import Window, local_date, resolve_window, to_utc
+
+__all__ = [
+    "TABLES",
+    "compute_metric",
+    "detect_emerging",
+    "driver_analysis",
+    "export_parquet",
+    "metric_sources",
+    "open_engine",
+    "rank_painpoints",
+]
+
+TABLES = ("records", "events", "enrichments", "taxonomy")
+
+
+class Engine(Protocol):
+    name: str
+
+    def table(self, name: str) -> ir.Table: ...
+
+    def to_arrow(self, expr: ibis.Expr) -> pa.Table: ...
+
+
+def open_engine(ws: Workspace, engine: str = "duckdb") -> Engine:
+    """DuckDB on the workspace connection, or Spark over a current Parquet export of the workspace."""
+    if engine == "duckdb":
+        return DuckDBEngine(ws.con)
+    if engine == "spark":
+        from cxloop.engines.spark_engine import SparkEngine, export_parquet
+
+        folder = ws.root / "exports" / "parquet"
+        export_parquet(ws.con, folder, TABLES)
+        cfg = ws.settings.spark
+        conf = {k: v for k, v in cfg.items() if k.startswith("spark.")}
+        return SparkEngine.for_folder(folder, master=str(cfg.get("master", "local[2]")), conf=conf)
+    raise UsageError(f"--engine {engine!r}: use duckdb or spark")
+
+
+def metric_sources(ws: Workspace, eng: Engine) -> Sources:
+    row = ws.con.execute("SELECT count(*) FROM enrichments").fetchall()[0]
+    return Sources(
+        records=eng.table("records"),
+        events=eng.table("events"),
+        enrichments=eng.table("enrichments"),
+        taxonomy=eng.table("taxonomy"),
+        has_enrichments=bool(row and row[0]),
+    )
+
+
+def _frame(eng: Engine, expr: ir.Table) -> pd.DataFrame:
+    return eng.to_arrow(expr).to_pandas()
+
+
+def _anchor(eng: Engine, sel: ir.Table) -> datetime | None:
+    value = _frame(eng, sel.aggregate(anchor=anchor_expr(sel)))["anchor"].iloc[0]
+    return None if pd.isna(value) else pd.Timestamp(value).to_pydatetime()
+
+
+def _stats(eng: Engine, sel: ir.Table, q: MetricQuery, window: Window, tz: str) -> pd.DataFrame:
+    frame = _frame(eng, stats_expr(sel, q, window, tz))
+    if definition(q).raw_values:
+        frame = collect_raw(frame, list(q.by))
+    for key in q.by:  # dates come back as datetime64 from some engines
+        if key in frame and pd.api.types.is_datetime64_any_dtype(frame[key]):
+            frame[key] = frame[key].dt.date
+    return frame
+
+
+def _notes(ws: Workspace, q: MetricQuery, src: Sources) -> list[str]:
+    notes = [f"unit: {definition(q).unit}", f"times in {ws.settings.timezone}"]
+    if not src.has_enrichments:
+        if q.metric in ("repeat_contact", "fcr"):
+            notes.append("no enrichments: repeat contacts matched on customer only (any topic)")
+        if q.metric == "3e":
+            notes.append("no enrichments: the emotion component is missing; index of effectiveness and ease")
+        if set(q.by) & set(ENRICHMENT_DIMENSIONS):
+            notes.append("no enrichments: topic/sentiment/emotion dimensions are empty")
+    elif q.metric in ("repeat_contact", "fcr"):
+        notes.append(f"repeat contact: same customer and topic within {q.repeat_days} days")
+    return notes
+
+
+def _window_dict(w: Window) -> dict[str, str | None]:
+    return {"start": w.start.isoformat() if w.start else None, "end": w.end.isoformat() if w.end else None}
+
+
+def compute_metric(ws: Workspace, query: MetricQuery | dict[str, Any], *, engine: str = "duckdb") -> dict[str, Any]:
+    """`{"metric", "rows": [{dims..., value, n, ci_low, ci_high, low_n, ...}], "window", "notes"}`.
+
+    `query` is a `MetricQuery` or the keyword arguments of `parse_query` (e.g. `{"metric": "nps",
+    "by": "month,channel", "since": "90d"}`).
+    """
+    q = query if isinstance(query, MetricQuery) else parse_query(**query)
+    eng = open_engine(ws, engine)
+    src = metric_sources(ws, eng)
+    tz = ws.settings.timezone
+    defn = definition(q)
+    sel = selection(src, q)
+    anchor = _anchor(eng, sel) if q.asof is None and (q.since is not None or q.compare) else None
+    window = resolve_window(q, anchor, tz)
+    keys = list(q.by)
+    frame = finish_rows(defn, _stats(eng, sel, q, window, tz), keys, ws.settings.min_n)
+    if q.compare:
+        if window.start is not None:
+            prev = finish_rows(defn, _stats(eng, sel, q, window.previous(), tz), keys, ws.settings.min_n)
+        else:
+            prev = frame.iloc[0:0]
+        if q.grain:
+            prev = pd.concat([prev, frame], ignore_index=True)
+        frame = compare_rows(defn, frame, prev, keys, q.grain)
+    return {
+        "metric": q.metric,
+        "engine": eng.name,
+        "by": keys,
+        "window": _window_dict(window),
+        "rows": to_records(frame, keys, defn),
+        "notes": _notes(ws, q, src),
+    }
+
+
+def export_parquet(ws: Workspace, folder: Path | None = None) -> dict[str, Any]:
+    """Export the analytical tables to Parquet (partitioned by month and source); reuse a current one."""
+    from cxloop.engines.spark_engine import export_parquet as _export
+
+    target = folder or ws.root / "exports" / "parquet"
+    return _export(ws.con, target, TABLES)
+
+
+# -- pain points, drivers, emerging issues ---------------------------------------------------------
+def _window_for(ws: Workspace, eng: Engine, sel: ir.Table, since: str | None, asof: str | None) -> Window:
+    q = parse_query("nps", since=since, asof=asof)
+    anchor = _anchor(eng, sel) if q.asof is None else None
+    return resolve_window(q, anchor, ws.settings.timezone)
+
+
+def rank_painpoints(
+    ws: Workspace,
+    *,
+    since: str | None = "30d",
+    asof: str | None = None,
+    where: list[str] | None = None,
+    topic: str | None = None,
+    product: str | None = None,
+    verbatims: int = 0,
+    limit: int = 20,
+    engine: str = "duckdb",
+) -> dict[str, Any]:
+    """`{"painpoints": [{topic, product, volume, customers, negative_share, trend, trend_p, driver_impact,
+    owner_department, first_seen, score, ...}], "window", "notes"}`; with `verbatims`, the texts too."""
+    eng = open_engine(ws, engine)
+    src = metric_sources(ws, eng)
+    filters = parse_query("nps", where=where).filters()
+    if topic is not None:
+        filters["topic_id"] = (topic,)
+    if product is not None:
+        filters["product"] = (product,)
+    t = pp.topic_relation(src, filters)
+    window = _window_for(ws, eng, t, since, asof)
+    notes = ["score = customers * negative_share * (1 + significant growth); see docs/metrics.md"]
+    if not src.has_enrichments:
+        notes.append("no enrichments: pain points need topics (run the text pipeline first)")
+        return {"painpoints": [], "window": _window_dict(window), "notes": notes}
+    frame = _frame(eng, pp.painpoint_expr(src, t, window))
+    respondents = int(_frame(eng, pp.respondents_expr(t, window))["respondents"].iloc[0] or 0)
+    ranked = pp.score_painpoints(frame, respondents, ws.settings.min_n) if len(frame) else frame
+    out: dict[str, Any] = {
+        "painpoints": pp.painpoint_rows(ranked, limit) if len(frame) else [],
+        "window": _window_dict(window),
+        "notes": notes,
+    }
+    if verbatims > 0:
+        texts = _frame(eng, pp.verbatims_expr(src, window, topic, product, verbatims))
+        out["verbatims"] = [
+            {k: (v.isoformat() if isinstance(v, pd.Timestamp) else v) for k, v in r.items()}
+            for r in texts.to_dict("records")
+        ]
+    return out
+
+
+def driver_analysis(
+    ws: Workspace,
+    *,
+    target: str = "nps",
+    features: str | list[str] = "topic",
+    where: list[str] | None = None,
+    since: str | None = None,
+    asof: str | None = None,
+    engine: str = "duckdb",
+) -> dict[str, Any]:
+    """`{"target", "n", "value", "drivers": [{feature, level, name, importance (+CI), effect (+CI),
+    uplift (+CI), n, low_n}], "r2": {feature: eta^2}, "notes"}`."""
+    if target not in ("nps", "csat"):
+        raise UsageError(f"--target {target!r}: use nps or csat")
+    names = [f.strip() for f in (features.split(",") if isinstance(features, str) else features) if f.strip()]
+    bad = [f for f in names if f != "topic" and f not in DIMENSIONS]
+    if bad:
+        raise UsageError(f"--features {bad}: use topic or a dimension ({', '.join(DIMENSIONS)})")
+    eng = open_engine(ws, engine)
+    src = metric_sources(ws, eng)
+    base = selection(src, parse_query(target, where=where, by=",".join(["topic_id"])))
+    window = _window_for(ws, eng, base, since, asof)
+    t = base.filter(*_window_preds(base, window))
+    topic_names = _topic_names(eng, src)
+    rows: list[dict[str, Any]] = []
+    r2: dict[str, float] = {}
+    n_total, value = 0, None
+    for feature in names:
+        counts = _frame(eng, drv.driver_counts_expr(t, feature, target))
+        found = drv.analyse_drivers(counts, target, ws.settings.min_n)
+        r2[feature] = sum(r["importance"] for r in found)
+        for r in found:
+            name = topic_names.get(r["level"]) if feature == "topic" else None
+            rows.append({"feature": feature, "level": r["level"], "name": name, **r})
+        if len(counts):
+            n_total = int(counts["count"].sum())
+            value = float((counts["y"] * counts["count"]).sum() / n_total)
+    notes = ["importance: % of target variance (one-way ANOVA parts); uplift: points if the level's "
+             "detractors became passives" if target == "nps" else "uplift: points if dissatisfied became satisfied"]
+    if not src.has_enrichments and "topic" in names:
+        notes.append("no enrichments: every response is in topic '(none)'")
+    rows.sort(key=lambda r: (r["low_n"], -r["importance"]))
+    return {"target": target, "n": n_total, "value": value, "window": _window_dict(window),
+            "drivers": rows, "r2": r2, "notes": notes}
+
+
+def _window_preds(t: ir.Table, w: Window) -> list[ir.BooleanValue]:
+    preds = [t.occurred_at >= w.start] if w.start is not None else []
+    if w.end is not None:
+        preds.append(t.occurred_at < w.end)
+    return preds
+
+
+def _topic_names(eng: Engine, src: Sources) -> dict[str, str]:
+    tax = _frame(eng, src.taxonomy.select("topic_id", "name_en"))
+    return dict(zip(tax["topic_id"], tax["name_en"], strict=True))
+
+
+def detect_emerging(
+    ws: Workspace,
+    *,
+    asof: str | date | None = None,
+    window_days: int = 7,
+    baseline_days: int = 56,
+    alpha: float = 0.01,
+    min_count: int = 5,
+    scan_days: int = 14,
+    engine: str = "duckdb",
+) -> dict[str, Any]:
+    """`{"asof", "issues": [{topic, product, observed, expected, ratio, p_value, first_detected,
+    owner_department}], "series", "notes"}`: topic x product volumes above their seasonal baseline."""
+    opt = em.EmergingOptions(window_days=window_days, baseline_days=baseline_days, alpha=alpha,
+                             min_count=min_count, scan_days=scan_days)
+    eng = open_engine(ws, engine)
+    src = metric_sources(ws, eng)
+    tz = ws.settings.timezone
+    t = pp.topic_relation(src, {})
+    day = parse_query("nps", asof=asof).asof
+    if day is None:
+        anchor = _anchor(eng, t)
+        if anchor is None:
+            return {"asof": None, "issues": [], "series": 0, "notes": ["no records with a topic"]}
+        day = local_date(anchor, tz)
+    first = day - timedelta(days=window_days + baseline_days + scan_days)
+    t = t.filter(t.occurred_at >= to_utc(first, tz), t.occurred_at < to_utc(day + timedelta(days=1), tz))
+    frame = _frame(eng, em.daily_counts_expr(t, tz))
+    issues = em.detect(frame, day, opt)
+    owners = _frame(eng, src.taxonomy.select("topic_id", "owner_department", "name_en"))
+    by_topic = owners.set_index("topic_id").to_dict("index")
+    for issue in issues:
+        info = by_topic.get(issue["topic"], {})
+        issue["owner_department"] = info.get("owner_department")
+        issue["topic_name"] = info.get("name_en")
+    notes = [f"window {window_days} days to {day.isoformat()} vs {baseline_days} baseline days; "
+             "Poisson test against an EWMA level with weekday factors; Bonferroni over series"]
+    if not src.has_enrichments:
+        notes.append("no enrichments: emerging issues need topics")
+    return {"asof": day.isoformat(), "issues": issues, "series": em.scan(frame, day, opt), "notes": notes}

@@ -1,0 +1,154 @@
+"""Pain-point ranking per topic x product, and drill-down to verbatims.
+
+Per topic x product in the window (records with a topic from the enrichments):
+    volume          records                       customers       distinct customers
+    negative_share  share with sentiment 'neg'    first_seen      first record ever (any window)
+    trend           (volume - prev) / max(prev, 1), prev = the equal-length window before
+    trend_p         two-sided exact test of volume vs prev (conditional binomial: under equal Poisson
+                    rates, volume ~ Binomial(volume + prev, 1/2))
+    driver_impact   NPS points the whole selection would gain if this group's detractors became
+                    passives: detractors / NPS respondents in the window * 100
+    score           customers * negative_share * (1 + g), g = min(max(trend, 0), 3) when trend_p < 0.05,
+                    else 0: the customers hurt, weighted up by significant growth. Driver impact is
+                    shown beside it but not added (detractors largely are the negative customers).
+Groups with volume below min_n are flagged low_n and ranked after the others.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import ibis
+import ibis.expr.types as ir
+import numpy as np
+import pandas as pd
+from scipy import stats as sps
+
+from cxloop.metrics.relations import Sources, responses
+from cxloop.metrics.timeframe import Window
+
+__all__ = [
+    "painpoint_expr", "painpoint_rows", "respondents_expr", "score_painpoints", "topic_relation", "verbatims_expr",
+]
+
+
+def topic_relation(src: Sources, where: dict[str, tuple[str, ...]]) -> ir.Table:
+    t = responses(src, with_enrichment=True)
+    t = t.filter(t.topic_id.notnull(), *[t[f].isin(list(v)) for f, v in where.items()])
+    return t.mutate(product=t.product.fill_null("(none)"))
+
+
+def _window(t: ir.Table, w: Window) -> ir.Table:
+    preds = [t.occurred_at >= w.start] if w.start is not None else []
+    if w.end is not None:
+        preds.append(t.occurred_at < w.end)
+    return t.filter(*preds) if preds else t
+
+
+def painpoint_expr(src: Sources, t: ir.Table, window: Window) -> ir.Table:
+    """One row per topic x product with volume, customers, negatives, detractors, prev volume and names."""
+    cur = _window(t, window)
+    g = cur.group_by(["topic_id", "product"]).aggregate(
+        volume=cur.count().cast("int64"),
+        customers=cur.customer_id.nunique().cast("int64"),
+        negatives=ibis.cases((cur.sentiment == "neg", 1), else_=0).cast("int64").sum(),
+        detractors=ibis.cases((cur.nps <= 6, 1), else_=0).cast("int64").sum(),
+    )
+    if window.start is not None:
+        p = _window(t, window.previous())
+        prev = p.group_by(p.topic_id.name("p_topic"), p.product.name("p_product")).aggregate(
+            prev_volume=p.count().cast("int64")
+        )
+        g = g.left_join(prev, (g.topic_id == prev.p_topic) & (g.product == prev.p_product)).drop(
+            "p_topic", "p_product"
+        )
+    else:
+        g = g.mutate(prev_volume=ibis.null().cast("int64"))
+    first = t.group_by(t.topic_id.name("f_topic"), t.product.name("f_product")).aggregate(
+        first_seen=t.occurred_at.min()
+    )
+    g = g.left_join(first, (g.topic_id == first.f_topic) & (g.product == first.f_product)).drop(
+        "f_topic", "f_product"
+    )
+    tax = src.taxonomy.select(
+        x_topic=src.taxonomy.topic_id, name_en=src.taxonomy.name_en, name_zh=src.taxonomy.name_zh,
+        owner_department=src.taxonomy.owner_department,
+    )
+    return g.left_join(tax, g.topic_id == tax.x_topic).drop("x_topic")
+
+
+def respondents_expr(t: ir.Table, window: Window) -> ir.Table:
+    """NPS respondents in the window (the denominator of driver_impact), over all topics."""
+    cur = _window(t, window)
+    return cur.aggregate(respondents=cur.nps.count().cast("int64"))
+
+
+def _trend_p(volume: np.ndarray, prev: np.ndarray) -> np.ndarray:
+    total = volume + prev
+    lower = sps.binom.cdf(volume, total, 0.5)
+    upper = sps.binom.sf(volume - 1, total, 0.5)
+    return np.where(total > 0, np.minimum(1.0, 2.0 * np.minimum(lower, upper)), 1.0)
+
+
+def score_painpoints(frame: pd.DataFrame, respondents: int, min_n: int) -> pd.DataFrame:
+    """Add negative_share, trend, trend_p, driver_impact, score, low_n; sort by the ranking."""
+    f = frame.copy()
+    vol = f["volume"].to_numpy(np.float64)
+    has_prev = f["prev_volume"].notna().to_numpy()
+    prev = f["prev_volume"].fillna(0).to_numpy(np.float64)
+    f["negative_share"] = np.where(vol > 0, f["negatives"].to_numpy(np.float64) / np.maximum(vol, 1), 0.0)
+    trend = np.where(has_prev | (vol > 0), (vol - prev) / np.maximum(prev, 1.0), np.nan)
+    trend_p = _trend_p(vol, prev)
+    f["trend"] = trend
+    f["trend_p"] = trend_p
+    f["driver_impact"] = (
+        100.0 * f["detractors"].to_numpy(np.float64) / respondents if respondents else np.zeros(len(f))
+    )
+    growth = np.where(trend_p < 0.05, np.clip(np.nan_to_num(trend), 0.0, 3.0), 0.0)
+    f["score"] = f["customers"].to_numpy(np.float64) * f["negative_share"] * (1.0 + growth)
+    f["low_n"] = vol < min_n
+    return f.sort_values(["low_n", "score", "volume"], ascending=[True, False, False]).reset_index(drop=True)
+
+
+def painpoint_rows(f: pd.DataFrame, limit: int) -> list[dict[str, Any]]:
+    rows = []
+    for rec in f.head(limit).to_dict("records"):
+        rows.append(
+            {
+                "topic": rec["topic_id"],
+                "topic_name": rec.get("name_en"),
+                "product": rec["product"],
+                "volume": int(rec["volume"]),
+                "customers": int(rec["customers"]),
+                "negative_share": float(rec["negative_share"]),
+                "trend": None if pd.isna(rec["trend"]) else float(rec["trend"]),
+                "trend_p": float(rec["trend_p"]),
+                "driver_impact": float(rec["driver_impact"]),
+                "owner_department": rec.get("owner_department"),
+                "first_seen": None if pd.isna(rec["first_seen"]) else pd.Timestamp(rec["first_seen"]).isoformat(),
+                "score": float(rec["score"]),
+                "prev_volume": None if pd.isna(rec["prev_volume"]) else int(rec["prev_volume"]),
+                "low_n": bool(rec["low_n"]),
+            }
+        )
+    return rows
+
+
+def verbatims_expr(
+    src: Sources, window: Window, topic: str | None, product: str | None, limit: int
+) -> ir.Table:
+    """The most negative recent texts of a topic (and product): redacted text where enriched."""
+    r, e = src.records, src.enrichments
+    j = r.inner_join(e, r.record_id == e.record_id)
+    j = j.select(
+        record_id=r.record_id, occurred_at=r.occurred_at, channel=r.channel, product=r.product,
+        topic_id=e.topic_id, sentiment=e.sentiment, sentiment_score=e.sentiment_score.cast("float64"),
+        text=e.text_redacted.fill_null(r.text),
+    )
+    preds = [j.text.notnull()]
+    if topic is not None:
+        preds.append(j.topic_id == topic)
+    if product is not None:
+        preds.append(j.product == product)
+    j = _window(j.filter(*preds), window)
+    return j.order_by([j.sentiment_score.asc(), j.occurred_at.desc(), j.record_id]).limit(limit)
