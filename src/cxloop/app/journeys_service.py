@@ -226,12 +226,12 @@ def journey_map(ws: Workspace) -> dict[str, Any]:
                 {"topic_id": p["topic_id"], "name_en": p["name_en"], "name_zh": p["name_zh"], "count": p["count"]}
             )
     order = {s: i for i, s in enumerate(cfg.stages)}
+    empty = dict.fromkeys(("nps", "nps_n", "csat", "csat_n", "sentiment", "sentiment_n", "negative_pct"))
     cells = []
     for v in volume:
         key = (v["stage"], v["touchpoint"])
-        score = scores.get(key, {})
-        cells.append({**v, **{k: val for k, val in score.items() if k not in ("stage", "touchpoint")},
-                      "records": score.get("records", 0), "pain_points": pains.get(key, [])})
+        score = {k: val for k, val in scores.get(key, {}).items() if k not in ("stage", "touchpoint")}
+        cells.append({**v, "records": 0, **empty, **score, "pain_points": pains.get(key, [])})
     cells.sort(key=lambda c: (order.get(c["stage"], len(order)), c["stage"], -c["volume"], c["touchpoint"]))
     stages = sorted({c["stage"] for c in cells}, key=lambda s: (order.get(s, len(order)), s))
     touchpoints = sorted({c["touchpoint"] for c in cells})
