@@ -93,8 +93,8 @@ def test_merge_keeps_oldest_id_and_remembers_alias(tmp_path: Path) -> None:
         ingest(ws, _write(tmp_path / "1.csv", [(1, ("13800000001", "", ""))]), source="chat", profile=PROFILE)
         ingest(ws, _write(tmp_path / "2.csv", [(2, ("13800000002", "", ""))]), source="chat", profile=PROFILE)
         old = dict(ws.con.execute("SELECT source_key, customer_id FROM records").fetchall())
-        ingest(ws, _write(tmp_path / "3.csv", [(3, ("13800000001", "a@x.cn", "")), (4, ("13800000002", "a@x.cn", ""))]),
-               source="chat", profile=PROFILE)
+        merging = [(3, ("13800000001", "a@x.cn", "")), (4, ("13800000002", "a@x.cn", ""))]
+        ingest(ws, _write(tmp_path / "3.csv", merging), source="chat", profile=PROFILE)
         now = dict(ws.con.execute("SELECT source_key, customer_id FROM records").fetchall())
         aliases = ws.con.execute("SELECT alias_id, customer_id FROM customer_aliases").fetchall()
     finally:
@@ -107,8 +107,9 @@ def test_merge_keeps_oldest_id_and_remembers_alias(tmp_path: Path) -> None:
 def test_blocklist_configured_and_overshared(tmp_path: Path) -> None:
     ws = Workspace.init(tmp_path / "ws")
     config = ws.root / "cxloop.toml"
-    config.write_text(config.read_text(encoding="utf-8").replace("blocklist = []", 'blocklist = ["400-800-1234"]')
-                      .replace("max_customers_per_identifier = 10", "max_customers_per_identifier = 3"), encoding="utf-8")
+    text = config.read_text(encoding="utf-8").replace("blocklist = []", 'blocklist = ["400-800-1234"]')
+    config.write_text(text.replace("max_customers_per_identifier = 10", "max_customers_per_identifier = 3"),
+                      encoding="utf-8")
     ws.close()
     ws = Workspace.open(ws.root)
     try:

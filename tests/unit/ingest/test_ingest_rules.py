@@ -81,7 +81,8 @@ def test_reingest_adds_nothing_and_keeps_rejects_once(tmp_path: Path, workspace:
         second = ingest(ws, path, source="s", profile=profile)
         n_rejects = ws.con.execute("SELECT count(*) FROM rejects").fetchall()[0][0]
         n_records = ws.con.execute("SELECT count(*) FROM records").fetchall()[0][0]
-    assert {k: first[k] for k in ("inserted", "unchanged", "rejected")} == {"inserted": 1, "unchanged": 1, "rejected": 1}
+    assert {k: first[k] for k in ("inserted", "unchanged", "rejected")} == {
+        "inserted": 1, "unchanged": 1, "rejected": 1}
     assert {k: second[k] for k in ("inserted", "updated", "unchanged", "rejected")} == {
         "inserted": 0, "updated": 0, "unchanged": 2, "rejected": 1}
     assert (n_rejects, n_records) == (1, 1)
