@@ -122,5 +122,6 @@ def test_blocklist_configured_and_overshared(tmp_path: Path) -> None:
     finally:
         ws.close()
     assert ("phone", "4008001234", "configured") in blocked
-    assert any(t == "device" and v == "SHAREDKIOSK" and r.startswith("seen with 5 distinct email") for t, v, r in blocked)
+    assert any(t == "device" and v == "SHAREDKIOSK" and r.startswith("seen with 5 distinct email")
+               for t, v, r in blocked)
     assert customers == 3 + 5 + 1
