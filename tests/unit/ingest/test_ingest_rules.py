@@ -115,3 +115,22 @@ def test_events_are_routed_and_keep_identical_rows(tmp_path: Path, workspace: Pa
     assert first["inserted"] == 3 and second["unchanged"] == 3
     assert events == [("ivr_start", 0, None), ("ivr_node", 1, "N1"), ("ivr_node", 2, "N1")]
     assert records == 0
+
+
+def test_hashed_identifiers_in_columns_and_raw(tmp_path: Path, workspace: Path) -> None:
+    config = workspace / "cxloop.toml"
+    config.write_text(config.read_text(encoding="utf-8").replace("hash_identifiers = false", "hash_identifiers = true"),
+                      encoding="utf-8")
+    path = _csv(tmp_path / "h.csv", ["phone,text,at", "+86 138-0000-0001,hi,2026-10-01",
+                                     "13800000001,again,2026-10-02"])
+    profile = SourceProfile(channel="chat", map={"phone": "phone", "text": "text", "occurred_at": "at"})
+    with Workspace.open(workspace) as ws:
+        ingest(ws, path, source="chat", profile=profile)
+        rows = ws.con.execute("SELECT phone, raw->>'phone', customer_id FROM records ORDER BY seq").fetchall()
+        from cxloop.app.customers_service import show_customer
+
+        shown = show_customer(ws, "138 0000 0001")
+    assert rows[0][0].startswith("h:") and len(rows[0][0]) == 66
+    assert rows[0][0] == rows[0][1] == rows[1][0]
+    assert "13800000001" not in str(rows)
+    assert rows[0][2] == rows[1][2] == shown["customer_id"] and shown["records"] == 2
