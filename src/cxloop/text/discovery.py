@@ -1,0 +1,228 @@
+"""Topic discovery: cluster the texts no topic covers into candidate topics with keyword labels.
+
+Scales to millions of short texts on two cores (LSA + mini-batch k-means):
+1. features: hashed character 2-3-grams (no vocabulary to hold; Chinese needs no segmentation), TF-IDF
+   weighted, reduced to 100 dimensions by truncated SVD fitted on a sample and L2-normalised — latent
+   semantic analysis (Deerwester et al. 1990); with the `embeddings` backend, sentence embeddings are
+   appended;
+2. k: mini-batch k-means (Sculley 2010) for each k of a geometric grid on a sample, scored by the
+   silhouette coefficient (Rousseeuw 1987) on a sub-sample; the best k wins; then all texts are assigned;
+3. labels: class-based TF-IDF over each cluster's tokens, W(t,c) = tf(t,c)/|c| * log(1 + A/f(t)) with A the
+   average number of tokens per cluster and f(t) the frequency of t over all clusters (Grootendorst 2022,
+   "BERTopic: neural topic modeling with a class-based TF-IDF procedure", arXiv:2203.05794);
+4. examples: the texts nearest each cluster's centroid.
+Clusters below `min_cluster_size` are noise (label -1) and are not proposed.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+import time
+from collections import Counter
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from importlib import resources
+
+import numpy as np
+from scipy import sparse
+from sklearn.cluster import MiniBatchKMeans
+from sklearn.decomposition import TruncatedSVD
+from sklearn.feature_extraction.text import HashingVectorizer, TfidfTransformer
+from sklearn.metrics import silhouette_score
+from sklearn.preprocessing import normalize
+
+__all__ = ["Cluster", "DiscoveryOptions", "DiscoveryResult", "class_tfidf", "discover_topics"]
+
+Encoder = Callable[[Sequence[str]], np.ndarray]
+
+_STOP = frozenset(
+    (resources.files("cxloop.text") / "data" / "stopwords.txt").read_text(encoding="utf-8").split()
+)
+_USEFUL = re.compile(r"[\u4e00-\u9fffA-Za-z]")
+
+
+@dataclass(frozen=True)
+class DiscoveryOptions:
+    k: int | None = None  # None: chosen by silhouette
+    k_max: int = 80
+    min_cluster_size: int | None = None  # None: max(5, 0.2% of the texts)
+    n_components: int = 100
+    sample_size: int = 8_000  # texts scored per candidate k
+    fit_size: int = 200_000  # texts the final k-means is fitted on (then all are assigned)
+    n_keywords: int = 8
+    n_examples: int = 5
+    seed: int = 0
+
+
+@dataclass
+class Cluster:
+    cluster_id: str
+    label: str
+    keywords: list[str]
+    examples: list[str]
+    size: int
+    cohesion: float  # mean cosine of members to the centroid
+
+
+@dataclass
+class DiscoveryResult:
+    labels: np.ndarray  # cluster index per text, -1 = noise
+    clusters: list[Cluster]  # indexed like labels; noise clusters left out of `proposed`
+    k: int
+    silhouette: float | None
+    seconds: float
+    proposed: list[Cluster] = field(default_factory=list)
+
+
+def _features(texts: Sequence[str], opts: DiscoveryOptions, encoder: Encoder | None) -> np.ndarray:
+    hashed = HashingVectorizer(
+        analyzer="char_wb", ngram_range=(2, 3), n_features=2**17, alternate_sign=False, norm=None,
+        lowercase=True, dtype=np.float32,
+    ).transform(texts)
+    weighted = TfidfTransformer(sublinear_tf=True).fit_transform(hashed)
+    rng = np.random.default_rng(opts.seed)
+    n = weighted.shape[0]
+    sample = rng.choice(n, size=min(n, 20_000), replace=False)
+    components = max(2, min(opts.n_components, n - 1, weighted.shape[1] - 1))
+    svd = TruncatedSVD(n_components=components, n_iter=3, random_state=opts.seed)
+    svd.fit(weighted[sample])
+    reduced = normalize(np.asarray(svd.transform(weighted), dtype=np.float32))
+    del weighted, hashed
+    if encoder is not None:
+        embedded = normalize(np.asarray(encoder(texts), dtype=np.float32))
+        reduced = normalize(np.hstack([reduced, embedded]))
+    return reduced
+
+
+def _k_grid(n: int, k_max: int) -> list[int]:
+    top = max(2, min(k_max, n // 10))
+    grid = np.unique(np.round(np.geomspace(2, top, num=min(10, top - 1))).astype(int))
+    return [int(k) for k in grid if k >= 2]
+
+
+def _choose_k(x: np.ndarray, opts: DiscoveryOptions) -> tuple[int, float | None]:
+    n = x.shape[0]
+    if n < 4:
+        return 1, None
+    rng = np.random.default_rng(opts.seed)
+    sample = x[rng.choice(n, size=min(n, opts.sample_size), replace=False)]
+    scored = []
+    for k in _k_grid(sample.shape[0], opts.k_max):
+        km = MiniBatchKMeans(n_clusters=k, n_init=1, batch_size=2048, random_state=opts.seed).fit(sample)
+        if len(set(km.labels_)) < 2:
+            continue
+        score = silhouette_score(sample, km.labels_, sample_size=min(3000, sample.shape[0]),
+                                 random_state=opts.seed)
+        scored.append((float(score), k))
+    if not scored:
+        return 1, None
+    best_score, best_k = max(scored)
+    return best_k, best_score
+
+
+def _assign(x: np.ndarray, k: int, opts: DiscoveryOptions) -> tuple[np.ndarray, np.ndarray]:
+    if k <= 1:
+        return np.zeros(x.shape[0], dtype=np.int64), normalize(x.mean(axis=0, keepdims=True))
+    rng = np.random.default_rng(opts.seed + 1)
+    fit_rows = x if x.shape[0] <= opts.fit_size else x[rng.choice(x.shape[0], opts.fit_size, replace=False)]
+    km = MiniBatchKMeans(n_clusters=k, n_init=2, batch_size=4096, random_state=opts.seed).fit(fit_rows)
+    labels = np.concatenate([km.predict(x[i : i + 200_000]) for i in range(0, x.shape[0], 200_000)])
+    return labels.astype(np.int64), normalize(km.cluster_centers_)
+
+
+def class_tfidf(docs_per_class: Sequence[Sequence[Sequence[str]]], top_n: int = 8) -> list[list[str]]:
+    """Top c-TF-IDF terms of each class (Grootendorst 2022), from the token lists of its documents."""
+    counts = [Counter(t for doc in docs for t in doc if _keep(t)) for docs in docs_per_class]
+    vocab = sorted(set().union(*counts)) if counts else []
+    if not vocab:
+        return [[] for _ in counts]
+    index = {t: i for i, t in enumerate(vocab)}
+    rows, cols, vals = [], [], []
+    for c, counter in enumerate(counts):
+        for term, n in counter.items():
+            rows.append(c)
+            cols.append(index[term])
+            vals.append(n)
+    tf = sparse.csr_matrix((vals, (rows, cols)), shape=(len(counts), len(vocab)), dtype=np.float64)
+    per_class = np.asarray(tf.sum(axis=1)).ravel()
+    freq = np.asarray(tf.sum(axis=0)).ravel()
+    avg = per_class.mean()
+    idf = np.log1p(avg / freq)
+    weights = sparse.diags(1.0 / np.maximum(per_class, 1)) @ tf @ sparse.diags(idf)
+    out = []
+    for c in range(len(counts)):
+        row = weights.getrow(c).toarray().ravel()
+        top = np.argsort(-row)[:top_n]
+        out.append([vocab[i] for i in top if row[i] > 0])
+    return out
+
+
+def _keep(token: str) -> bool:
+    if token in _STOP or not _USEFUL.search(token):
+        return False
+    return not (len(token) < 2 or (len(token) < 3 and token.isascii()))
+
+
+def discover_topics(
+    texts: Sequence[str],
+    *,
+    tokens: Sequence[Sequence[str]] | None = None,
+    tokenizer: Callable[[Sequence[str]], list[list[str]]] | None = None,
+    options: DiscoveryOptions | None = None,
+    encoder: Encoder | None = None,
+) -> DiscoveryResult:
+    """Cluster `texts` into candidate topics (see the module docstring).
+
+    Keyword labels come from `tokens` (the enrichments' tokens) when given, else from `tokenizer` run on
+    at most 2,000 texts per cluster.
+    """
+    opts = options or DiscoveryOptions()
+    start = time.perf_counter()
+    n = len(texts)
+    if n == 0:
+        return DiscoveryResult(np.zeros(0, dtype=np.int64), [], 0, None, 0.0)
+    x = _features(texts, opts, encoder)
+    k, silhouette = (opts.k, None) if opts.k else _choose_k(x, opts)
+    k = max(1, min(k, n))
+    labels, centers = _assign(x, k, opts)
+    clusters = _describe(texts, tokens, tokenizer, x, labels, centers, opts)
+    min_size = opts.min_cluster_size or max(5, int(0.002 * n))
+    small = {i for i, c in enumerate(clusters) if c.size < min_size}
+    labels = np.where(np.isin(labels, list(small)), -1, labels) if small else labels
+    proposed = sorted((c for i, c in enumerate(clusters) if i not in small), key=lambda c: -c.size)
+    return DiscoveryResult(labels, clusters, k, silhouette, time.perf_counter() - start, proposed)
+
+
+def _describe(
+    texts: Sequence[str],
+    tokens: Sequence[Sequence[str]] | None,
+    tokenizer: Callable[[Sequence[str]], list[list[str]]] | None,
+    x: np.ndarray,
+    labels: np.ndarray,
+    centers: np.ndarray,
+    opts: DiscoveryOptions,
+) -> list[Cluster]:
+    rng = np.random.default_rng(opts.seed + 2)
+    members = [np.flatnonzero(labels == c) for c in range(centers.shape[0])]
+    sampled = [m if m.size <= 2000 else rng.choice(m, 2000, replace=False) for m in members]
+    if tokens is not None:
+        docs = [[tokens[i] for i in idx] for idx in sampled]
+    else:
+        tokenize = tokenizer or (lambda batch: [t.lower().split() for t in batch])
+        docs = [tokenize([texts[i] for i in idx]) if idx.size else [] for idx in sampled]
+    keywords = class_tfidf(docs, opts.n_keywords)
+    out = []
+    for c, idx in enumerate(members):
+        sims = x[idx] @ centers[c] if idx.size else np.zeros(0)
+        examples: list[str] = []
+        for i in idx[np.argsort(-sims)]:
+            if texts[i] not in examples:
+                examples.append(texts[i])
+            if len(examples) >= opts.n_examples:
+                break
+        words = keywords[c]
+        cid = "cand-" + hashlib.sha256("|".join(words[:5] or examples[:1]).encode()).hexdigest()[:8]
+        out.append(Cluster(cid, " / ".join(words[:3]) or "(no keywords)", words, examples, int(idx.size),
+                           round(float(sims.mean()), 4) if idx.size else 0.0))
+    return out
