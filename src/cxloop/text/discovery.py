@@ -205,12 +205,13 @@ def _describe(
 ) -> list[Cluster]:
     rng = np.random.default_rng(opts.seed + 2)
     members = [np.flatnonzero(labels == c) for c in range(centers.shape[0])]
-    sampled = [m if m.size <= 2000 else rng.choice(m, 2000, replace=False) for m in members]
+    sampled = [(m if m.size <= 2000 else rng.choice(m, 2000, replace=False)).tolist() for m in members]
+    docs: list[Sequence[Sequence[str]]]
     if tokens is not None:
         docs = [[tokens[i] for i in idx] for idx in sampled]
     else:
         tokenize = tokenizer or (lambda batch: [t.lower().split() for t in batch])
-        docs = [tokenize([texts[i] for i in idx]) if idx.size else [] for idx in sampled]
+        docs = [tokenize([texts[i] for i in idx]) if idx else [] for idx in sampled]
     keywords = class_tfidf(docs, opts.n_keywords)
     out = []
     for c, idx in enumerate(members):
