@@ -235,7 +235,8 @@ def driver_analysis(
     src = metric_sources(ws, eng)
     base = selection(src, parse_query(target, where=where, by=",".join(["topic_id"])))
     window = _window_for(ws, eng, base, since, asof)
-    t = base.filter(*_window_preds(base, window))
+    preds = _window_preds(base, window)
+    t = base.filter(*preds) if preds else base
     topic_names = _topic_names(eng, src)
     rows: list[dict[str, Any]] = []
     r2: dict[str, float] = {}

@@ -33,6 +33,12 @@ def _null(kind: str) -> ir.Value:
     return ibis.null().cast(kind)
 
 
+def _nullable(t: ir.Table) -> ir.Table:
+    """Relax NOT NULL column types, so relations from different tables can be unioned."""
+    schema = t.schema()
+    return t.cast({name: dtype.copy(nullable=True) for name, dtype in schema.items() if not dtype.nullable})
+
+
 def _f(expr: ir.Value) -> ir.Value:
     return expr.cast("float64")
 
@@ -123,7 +129,7 @@ def contacts(src: Sources, *, repeat_days: int, outcome_only: bool) -> ir.Table:
     """
     rec = responses(src, with_enrichment=True)
     rec = rec.filter(rec.customer_id.notnull())
-    rows = rec.select(*_CONTACT_COLS).union(_event_contacts(src).select(*_CONTACT_COLS))
+    rows = _nullable(rec.select(*_CONTACT_COLS)).union(_nullable(_event_contacts(src).select(*_CONTACT_COLS)))
     topic_key = rows.topic_id.fill_null("") if src.has_enrichments else ibis.literal("")
     rows = rows.mutate(topic_key=topic_key, epoch=rows.occurred_at.epoch_seconds().cast("int64"))
     with_cust = rows.filter(rows.customer_id.notnull())
@@ -141,8 +147,8 @@ def cases(src: Sources) -> ir.Table:
     """Resolution time in hours: per case_id, first activity to last resolution (records and events);
     a resolved record without a case counts with its own `duration_seconds`."""
     cols = ("occurred_at", *RECORD_DIMENSIONS, "case_id", "event_type", "outcome")
-    r = src.records.select(*cols)
-    e = src.events.select(*cols)
+    r = _nullable(src.records.select(*cols))
+    e = _nullable(src.events.select(*cols))
     u = r.union(e)
     u = u.filter(u.case_id.notnull())
     is_res = (u.event_type == ev.RESOLVED) | (u.outcome == ev.OUTCOME_RESOLVED)
@@ -160,4 +166,4 @@ def cases(src: Sources) -> ir.Table:
         rec.case_id.isnull(), rec.outcome == ev.OUTCOME_RESOLVED, rec.duration_seconds.notnull()
     ).mutate(value=rec.duration_seconds / 3600.0)
     keep = ("occurred_at", *DIMENSIONS, "value")
-    return by_case.select(*keep).union(single.select(*keep))
+    return _nullable(by_case.select(*keep)).union(_nullable(single.select(*keep)))

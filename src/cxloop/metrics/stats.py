@@ -39,7 +39,7 @@ _BOOT_MAX_N = 20_000
 
 
 def _f(x: npt.ArrayLike) -> Arr:
-    return np.asarray(x, dtype=np.float64)
+    return np.atleast_1d(np.asarray(x, dtype=np.float64))
 
 
 def nps_variance(n: npt.ArrayLike, promoters: npt.ArrayLike, detractors: npt.ArrayLike) -> Arr:

@@ -1,0 +1,81 @@
+"""Pain points, drivers, emerging issues and --compare previous on a planted defect (seed_topics)."""
+
+from __future__ import annotations
+
+import importlib.util
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from cxloop.app import metrics_service as svc
+
+_spec = importlib.util.spec_from_file_location(
+    "metrics_factory", Path(__file__).resolve().parents[1] / "unit" / "metrics" / "factory.py"
+)
+assert _spec and _spec.loader
+factory = importlib.util.module_from_spec(_spec)
+_spec.loader.exec_module(factory)
+
+PLANT_DAY = "2026-03-22"  # day 80 of the data set, 2026-01-01 + 80 days
+
+
+@pytest.fixture(scope="module")
+def ws(tmp_path_factory: pytest.TempPathFactory):  # type: ignore[no-untyped-def]
+    w = factory.make_ws(tmp_path_factory.mktemp("pp") / "ws")
+    factory.seed_topics(w)
+    yield w
+    w.close()
+
+
+def test_planted_painpoint_ranks_first_with_documented_score(ws: Any) -> None:
+    out = svc.rank_painpoints(ws, since="7d")
+    top = out["painpoints"][0]
+    assert (top["topic"], top["product"], top["owner_department"]) == ("battery", "P2", "quality")
+    keys = {"topic", "product", "volume", "customers", "negative_share", "trend", "trend_p", "driver_impact",
+            "owner_department", "first_seen", "score"}
+    assert keys <= set(top)
+    # 7 days x (4 steady + 12 planted) = 108 records, 60 the week before
+    assert (top["volume"], top["prev_volume"]) == (108, 60)
+    assert top["trend"] == pytest.approx(0.8) and top["trend_p"] < 0.01
+    growth = min(max(top["trend"], 0), 3)
+    assert top["score"] == pytest.approx(top["customers"] * top["negative_share"] * (1 + growth))
+    assert all(p["score"] <= top["score"] for p in out["painpoints"])
+
+
+def test_verbatims_drill_down(ws: Any) -> None:
+    out = svc.rank_painpoints(ws, since="7d", topic="battery", product="P2", verbatims=3)
+    assert [p["topic"] for p in out["painpoints"]] == ["battery"]
+    assert len(out["verbatims"]) == 3
+    assert all(v["topic_id"] == "battery" and v["product"] == "P2" for v in out["verbatims"])
+    assert out["verbatims"][0]["sentiment_score"] == pytest.approx(-0.9)
+
+
+def test_emerging_catches_the_planted_defect_within_its_first_week(ws: Any) -> None:
+    before = svc.detect_emerging(ws, asof="2026-03-20")
+    assert before["issues"] == [] and before["series"] == 12
+    after = svc.detect_emerging(ws, asof="2026-03-28")  # 7 days after the start
+    assert [(i["topic"], i["product"]) for i in after["issues"]] == [("battery", "P2")]
+    first = after["issues"][0]["first_detected"]
+    assert PLANT_DAY <= first <= "2026-03-28"
+
+
+def test_drivers_rank_the_detractor_topic_with_intervals(ws: Any) -> None:
+    out = svc.driver_analysis(ws, target="nps", since="14d")
+    battery = next(d for d in out["drivers"] if d["level"] == "battery")
+    assert out["drivers"][0]["level"] == "battery"
+    assert battery["effect"] < 0 and battery["effect_ci_high"] < 0
+    assert battery["importance_ci_low"] <= battery["importance"] <= battery["importance_ci_high"]
+    assert battery["uplift"] > max(d["uplift"] for d in out["drivers"] if d["level"] != "battery")
+    assert sum(d["importance"] for d in out["drivers"]) == pytest.approx(out["r2"]["topic"])
+
+
+def test_compare_previous_flags_the_nps_drop(ws: Any) -> None:
+    out = svc.compute_metric(ws, {"metric": "nps", "since": "7d", "asof": "2026-03-25", "compare": "previous",
+                                  "where": ["topic_id=battery"]})
+    row = out["rows"][0]
+    assert row["delta"] == pytest.approx(row["value"] - row["prev_value"])
+    assert row["delta"] < 0 and row["significant"] and row["p_value"] < 0.05
+    weekly = svc.compute_metric(ws, {"metric": "nps", "by": "week", "compare": "previous"})["rows"]
+    assert weekly[0]["prev_value"] is None
+    assert weekly[5]["prev_value"] == pytest.approx(weekly[4]["value"])
