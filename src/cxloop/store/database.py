@@ -50,6 +50,7 @@ def connect(path: Path, *, read_only: bool = False, create: bool = False) -> duc
     except duckdb.Error as exc:
         raise WorkspaceError(f"cannot open workspace database {path}: {exc}", file=str(path)) from exc
     con.execute("SET TimeZone = 'UTC'")
+    con.execute("SET enable_progress_bar = false")
     if not read_only:
         _migrate(con, path)
     else:
