@@ -81,7 +81,7 @@ def ivr_events(rng: np.random.Generator, f: Frame, d: Derived, lost_node: str,
     last = np.where(child >= 0, child, roots)
     p_lost = np.full(len(IVR_NODES), 0.08)
     p_lost[[_node(x) for x in ("1", "2", "3")]] = 0.12
-    p_lost[_node(lost_node)] = 0.46
+    p_lost[_node(lost_node)] = 0.55
     abandon = ivr_only & (rng.random(len(roots)) < p_lost[last])
     end = np.where(~ivr_only, "ivr_to_agent", np.where(abandon, "ivr_abandon", "ivr_selfservice_success"))
     # Slots: start, root node, child node, end.

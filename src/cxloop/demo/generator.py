@@ -20,6 +20,7 @@ from cxloop.demo.events import case_events, ivr_events, order_events
 from cxloop.demo.exports import Export, RecordView, profile
 from cxloop.demo.layouts import RECORD_LAYOUTS
 from cxloop.demo.planted import (
+    SHARED_CASE_BASE,
     PlantContext,
     plant_defect,
     plant_gamed_agent,
@@ -123,7 +124,9 @@ def _write_events(seed: int, f: Frame, customers: Any, derived: Any, fix: dict[s
                False)]
     exports, counts, files = [], {}, {}
     for export, dup_only in tables:
-        marks = mark_bad_rows(rng, export.n_rows, np.zeros(export.n_rows, dtype=bool), EVENT_BAD_SHARE,
+        case = export.table().column(export.columns[0].name).to_numpy(zero_copy_only=False)
+        planted_case = np.char.startswith(case.astype(str), f"SR{SHARED_CASE_BASE // 10**7}")
+        marks = mark_bad_rows(rng, export.n_rows, planted_case, EVENT_BAD_SHARE,
                               has_scores=False, allow_empty=True, dup_only=dup_only)
         table, counts[export.source] = apply_bad_rows(export, marks, rng)
         files[export.source] = write_export(export, table, folder)

@@ -129,7 +129,8 @@ def csat_survey(v: RecordView, rng: np.random.Generator) -> Export:
     n = len(v.col("ts"))
     cols = [C("回访ID", v.codes("HF", 9), "source_key"), C("回访时间", v.times("%Y-%m-%d %H:%M"), "occurred_at"),
             C("手机号", t("phone"), "phone"), C("服务单号", t("case"), "case_id"),
-            C("坐席工号", t("agent"), "agent_id"), C("满意度", v.score("csat"), "csat"),
+            C("坐席工号", t("agent"), "agent_id"), C("产品", t("product"), "product"),
+            C("满意度", v.score("csat"), "csat"),
             C("省力程度", v.score("ces"), "ces"), C("评价内容", t("text"), "text"),
             C("服务类型", _choice(rng, ("热线", "在线客服"), n))]
     return Export("csat_survey", "csat_callback_survey.csv", "csv", "utf-8", cols, "survey", "survey_response",

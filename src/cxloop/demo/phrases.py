@@ -107,14 +107,17 @@ DEFECT = {
     "key": "case_contacts_green",
     "category": "earbuds",
     "terms": ("触点发绿", "铜绿", "绿锈", "触点氧化", "绿斑"),
+    # Two-character stems every defect phrase contains at least one of (typos double a character, which
+    # never breaks a two-character substring), and no other phrase of the demo contains.
+    "stems": ("触点", "铜绿", "绿锈", "绿斑"),
     "colloquial": (
         "耳机仓里的金属触点发绿了", "仓里两个小金属点长了一层铜绿", "触点上全是绿锈，放进去不亮灯",
-        "才用一个月触点就氧化发绿", "仓内触点有绿斑，左耳时有时无", "contact pin 都绿了，像生了铜绿",
+        "才用一个月触点就发绿氧化了", "仓内触点有绿斑，左耳时有时无", "contact pin 都绿了，像生了铜绿",
         "金属触点发绿还发黑，放进仓没反应",
     ),
     "formal": (
-        "客户反映耳机仓内金属触点发绿氧化，已登记寄修", "客户称耳机仓触点出现铜绿，耳机放入无反应",
-        "客户反映仓内触点有绿斑，建议送检",
+        "客户反映耳机仓内金属触点发绿氧化", "客户称耳机仓触点出现铜绿，耳机放入无反应",
+        "客户反映仓内触点有绿斑，左右耳时断时续",
     ),
 }
 

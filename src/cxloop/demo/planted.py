@@ -113,6 +113,7 @@ def plant_defect(ctx: PlantContext) -> tuple[Frame, dict[str, Any]]:
         "week_start": _date(start_day),
         "week_end": _date(start_day + 6),
         "wording_family": list(DEFECT["terms"]),
+        "wording_stems": list(DEFECT["stems"]),
         "example_phrases": list(DEFECT["colloquial"][:3]),
         "expected_count": k,
         "distinct_customers": k,
@@ -161,7 +162,8 @@ def plant_repeaters(ctx: PlantContext) -> tuple[Frame, list[dict[str, Any]]]:
         out.append({
             "phone": str(ctx.customers.phone[c]), "contacts": len(rows), "product": PRODUCTS[f["prod"][rows[0]]].code,
             "topic": TOPICS[int(topic_of[j])].key, "case_id": f"SR{SHARED_CASE_BASE + j:08d}",
-            "first_day": _date(int(start[j])), "sources": sorted({SOURCES[s].name for s in f["src"][rows]}),
+            "first_day": _date(int(start[j])),
+            "by_source": {SOURCES[s].name: int((f["src"][rows] == s).sum()) for s in np.unique(f["src"][rows])},
             "identifiers": ids, "_customer": int(c),
         })
     return f, out

@@ -37,7 +37,7 @@ def mark_bad_rows(rng: np.random.Generator, n: int, protected: np.ndarray, share
     """Per row 0 (good) or the kind of damage; about `share` of the unprotected rows are damaged."""
     marks = np.zeros(n, dtype=np.int8)
     candidates = np.flatnonzero(~protected)
-    k = min(len(candidates), round(n * share))
+    k = min(len(candidates), max(4, round(n * share)))
     if k == 0:
         return marks
     chosen = rng.choice(candidates, size=k, replace=False)
@@ -45,7 +45,11 @@ def mark_bad_rows(rng: np.random.Generator, n: int, protected: np.ndarray, share
         marks[chosen] = DUPLICATE
         return marks
     p = np.array([0.35, 0.25 if has_scores else 0.0, 0.15 if allow_empty else 0.0, 0.25])
-    marks[chosen] = 1 + rng.choice(4, size=k, p=p / p.sum())
+    kinds = 1 + rng.choice(4, size=k, p=p / p.sum())
+    allowed = 1 + np.flatnonzero(p > 0)
+    if k >= len(allowed):  # every applicable kind at least once, even in a small file
+        kinds[: len(allowed)] = allowed
+    marks[chosen] = kinds
     return marks
 
 
