@@ -57,8 +57,12 @@ class Engine(Protocol):
     def to_arrow(self, expr: ibis.Expr) -> pa.Table: ...
 
 
-def open_engine(ws: Workspace, engine: str = "duckdb") -> Engine:
-    """DuckDB on the workspace connection, or Spark over a current Parquet export of the workspace."""
+def open_engine(ws: Workspace, engine: str | Engine = "duckdb") -> Engine:
+    """DuckDB on the workspace connection, or Spark over a current Parquet export of the workspace.
+
+    An already opened engine is passed through (to run many queries on one Spark session)."""
+    if not isinstance(engine, str):
+        return engine
     if engine == "duckdb":
         return DuckDBEngine(ws.con)
     if engine == "spark":
@@ -120,7 +124,9 @@ def _window_dict(w: Window) -> dict[str, str | None]:
     return {"start": w.start.isoformat() if w.start else None, "end": w.end.isoformat() if w.end else None}
 
 
-def compute_metric(ws: Workspace, query: MetricQuery | dict[str, Any], *, engine: str = "duckdb") -> dict[str, Any]:
+def compute_metric(
+    ws: Workspace, query: MetricQuery | dict[str, Any], *, engine: str | Engine = "duckdb"
+) -> dict[str, Any]:
     """`{"metric", "rows": [{dims..., value, n, ci_low, ci_high, low_n, ...}], "window", "notes"}`.
 
     `query` is a `MetricQuery` or the keyword arguments of `parse_query` (e.g. `{"metric": "nps",
@@ -137,12 +143,14 @@ def compute_metric(ws: Workspace, query: MetricQuery | dict[str, Any], *, engine
     keys = list(q.by)
     frame = finish_rows(defn, _stats(eng, sel, q, window, tz), keys, ws.settings.min_n)
     if q.compare:
-        if window.start is not None:
-            prev = finish_rows(defn, _stats(eng, sel, q, window.previous(), tz), keys, ws.settings.min_n)
+        # with a grain each period is compared with the period before it, looked up over the window
+        # extended back by its own length; without, the whole window with the previous window
+        if window.start is None:
+            prev = frame if q.grain else frame.iloc[0:0]
         else:
-            prev = frame.iloc[0:0]
-        if q.grain:
-            prev = pd.concat([prev, frame], ignore_index=True)
+            before = window.previous()
+            span = Window(before.start, window.end) if q.grain else before
+            prev = finish_rows(defn, _stats(eng, sel, q, span, tz), keys, ws.settings.min_n)
         frame = compare_rows(defn, frame, prev, keys, q.grain)
     return {
         "metric": q.metric,
@@ -179,7 +187,7 @@ def rank_painpoints(
     product: str | None = None,
     verbatims: int = 0,
     limit: int = 20,
-    engine: str = "duckdb",
+    engine: str | Engine = "duckdb",
 ) -> dict[str, Any]:
     """`{"painpoints": [{topic, product, volume, customers, negative_share, trend, trend_p, driver_impact,
     owner_department, first_seen, score, ...}], "window", "notes"}`; with `verbatims`, the texts too."""
@@ -221,7 +229,7 @@ def driver_analysis(
     where: list[str] | None = None,
     since: str | None = None,
     asof: str | None = None,
-    engine: str = "duckdb",
+    engine: str | Engine = "duckdb",
 ) -> dict[str, Any]:
     """`{"target", "n", "value", "drivers": [{feature, level, name, importance (+CI), effect (+CI),
     uplift (+CI), n, low_n}], "r2": {feature: eta^2}, "notes"}`."""
@@ -281,7 +289,7 @@ def detect_emerging(
     alpha: float = 0.01,
     min_count: int = 5,
     scan_days: int = 14,
-    engine: str = "duckdb",
+    engine: str | Engine = "duckdb",
 ) -> dict[str, Any]:
     """`{"asof", "issues": [{topic, product, observed, expected, ratio, p_value, first_detected,
     owner_department}], "series", "notes"}`: topic x product volumes above their seasonal baseline."""

@@ -1,0 +1,91 @@
+"""DuckDB/Spark parity: every metric, pain points, drivers and emerging issues give the same numbers on
+both engines over the same small workspace (one local Spark session for the module)."""
+
+from __future__ import annotations
+
+import importlib.util
+import math
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+pytest.importorskip("pyspark")
+
+from cxloop.app import metrics_service as svc  # noqa: E402
+from cxloop.metrics.query import METRICS  # noqa: E402
+
+pytestmark = [pytest.mark.spark, pytest.mark.slow]
+
+_root = Path(__file__).resolve().parents[1]
+
+
+def _load(name: str, path: Path) -> Any:
+    spec = importlib.util.spec_from_file_location(name, path)
+    assert spec and spec.loader
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+factory = _load("metrics_factory", _root / "unit" / "metrics" / "factory.py")
+golden = _load("metrics_golden", _root / "golden" / "test_metrics_golden.py")
+
+
+@pytest.fixture(scope="module")
+def engines(tmp_path_factory: pytest.TempPathFactory):  # type: ignore[no-untyped-def]
+    ws = factory.make_ws(tmp_path_factory.mktemp("parity") / "ws")
+    factory.seed_topics(ws, days=70, planted_from=60)
+    recs, evs = golden.golden_rows()
+    factory.add_records(ws, [{**r, "record_id": f"g{i}"} for i, r in enumerate(recs)])
+    factory.add_events(ws, evs)
+    spark = svc.open_engine(ws, "spark")
+    yield ws, spark
+    spark.session.stop()
+    ws.close()
+
+
+def _same(a: Any, b: Any, path: str = "") -> None:
+    if isinstance(a, dict):
+        assert set(a) == set(b), path
+        for k in a:
+            _same(a[k], b[k], f"{path}.{k}")
+    elif isinstance(a, list):
+        assert len(a) == len(b), path
+        for i, (x, y) in enumerate(zip(a, b, strict=True)):
+            _same(x, y, f"{path}[{i}]")
+    elif isinstance(a, float) and isinstance(b, float):
+        assert math.isclose(a, b, rel_tol=1e-9, abs_tol=1e-9), f"{path}: {a} != {b}"
+    else:
+        assert a == b, f"{path}: {a!r} != {b!r}"
+
+
+def _strip(out: dict[str, Any]) -> dict[str, Any]:
+    return {k: v for k, v in out.items() if k != "engine"}
+
+
+@pytest.mark.parametrize("metric", METRICS)
+def test_every_metric_same_on_both_engines(engines, metric: str) -> None:  # type: ignore[no-untyped-def]
+    ws, spark = engines
+    query = {"metric": metric, "by": "month,channel"}
+    duck = svc.compute_metric(ws, query)
+    assert duck["rows"], metric
+    _same(_strip(duck), _strip(svc.compute_metric(ws, query, engine=spark)))
+
+
+def test_windows_compare_and_topics_same(engines) -> None:  # type: ignore[no-untyped-def]
+    ws, spark = engines
+    query = {"metric": "nps", "by": "week,topic_id", "since": "30d", "compare": "previous",
+             "where": ["product=P2", "product=P1"]}
+    _same(_strip(svc.compute_metric(ws, query)), _strip(svc.compute_metric(ws, query, engine=spark)))
+
+
+def test_painpoints_drivers_emerging_same(engines) -> None:  # type: ignore[no-untyped-def]
+    ws, spark = engines
+    _same(svc.rank_painpoints(ws, since="7d", verbatims=3, topic="battery"),
+          svc.rank_painpoints(ws, since="7d", verbatims=3, topic="battery", engine=spark))
+    _same(svc.driver_analysis(ws, features="topic,channel"),
+          svc.driver_analysis(ws, features="topic,channel", engine=spark))
+    duck = svc.detect_emerging(ws)
+    assert duck["issues"]
+    _same(duck, svc.detect_emerging(ws, engine=spark))
