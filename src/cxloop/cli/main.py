@@ -14,7 +14,15 @@ try:  # typer >= 0.24 vendors click
 except ImportError:  # pragma: no cover
     from click import exceptions as click_exc  # type: ignore[no-redef]
 
-from cxloop.cli import customers_cmds, demo_cmd, ingest_cmds, journeys_cmds, metrics_cmds, workspace_cmds
+from cxloop.cli import (
+    customers_cmds,
+    demo_cmd,
+    ingest_cmds,
+    journeys_cmds,
+    metrics_cmds,
+    text_cmds,
+    workspace_cmds,
+)
 from cxloop.cli.output import OutputFormat, print_error
 from cxloop.errors import UsageError
 
@@ -26,7 +34,7 @@ app = typer.Typer(
     pretty_exceptions_enable=False,
 )
 
-for module in (workspace_cmds, ingest_cmds, customers_cmds, journeys_cmds, metrics_cmds, demo_cmd):
+for module in (workspace_cmds, ingest_cmds, customers_cmds, journeys_cmds, metrics_cmds, demo_cmd, text_cmds):
     module.register(app)
 
 

@@ -184,7 +184,8 @@ class PipelineSpec:
     backend: str = "auto"
 
 
-def _make_matcher(backend: str) -> Any:
+def make_matcher(backend: str) -> Any:
+    """A fresh `QuestionMatcher` with the feature backend when it takes one."""
     from cxloop.text.matcher import QuestionMatcher
 
     params = inspect.signature(QuestionMatcher).parameters
@@ -230,7 +231,7 @@ def build_context(
     ]
     if spec.faq:
         entries = [FaqEntry(**{**e, "variants": tuple(e.get("variants") or ())}) for e in spec.faq]
-        chosen = matcher if matcher is not None else _make_matcher(spec.backend)
+        chosen = matcher if matcher is not None else make_matcher(spec.backend)
         stages.append(FaqStage(FaqMatcher(entries, chosen)))
     return EnrichContext(stages)
 
