@@ -12,8 +12,8 @@ import pytest
 
 pytest.importorskip("pyspark")
 
-from cxloop.app import metrics_service as svc  # noqa: E402
-from cxloop.metrics.query import METRICS  # noqa: E402
+from cxloop.app import metrics_service as svc
+from cxloop.metrics.query import METRICS
 
 pytestmark = [pytest.mark.spark, pytest.mark.slow]
 
