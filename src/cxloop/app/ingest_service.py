@@ -8,10 +8,14 @@ from __future__ import annotations
 import hashlib
 import json
 import secrets
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+import duckdb
 import pyarrow as pa
 
 from cxloop.app.identity_service import resolve_identities
@@ -19,10 +23,10 @@ from cxloop.app.workspace import Workspace
 from cxloop.config import SourceProfile
 from cxloop.errors import UsageError
 from cxloop.ingest.connectors import ReadResult, detect_format, read_export
-from cxloop.ingest.transform import StagingPlan, staging_sql
-from cxloop.model.fields import CANONICAL_FIELDS
+from cxloop.ingest.transform import StagingPlan, staged_fields, staging_sql
+from cxloop.store import first_row
 
-__all__ = ["XES_MAPPING", "ingest", "resolve_profile"]
+__all__ = ["XES_MAPPING", "Stopwatch", "ingest", "resolve_profile"]
 
 XES_MAPPING = {
     "session_id": "case:concept:name",
@@ -30,8 +34,23 @@ XES_MAPPING = {
     "occurred_at": "time:timestamp",
     "agent_id": "org:resource",
 }
-_COLUMNS = [c for c in CANONICAL_FIELDS if c != "occurred_at"]
 _EVENT_DROP = {"text", "nps", "csat", "ces", "rating"}
+
+
+class Stopwatch:
+    """Adds the wall time of named stages to an optional dict (None: records nothing)."""
+
+    def __init__(self, timings: dict[str, float] | None) -> None:
+        self.timings = timings
+
+    @contextmanager
+    def __call__(self, stage: str) -> Iterator[None]:
+        start = time.perf_counter()
+        try:
+            yield
+        finally:
+            if self.timings is not None:
+                self.timings[stage] = self.timings.get(stage, 0.0) + time.perf_counter() - start
 
 
 def resolve_profile(ws: Workspace, source: str | None, profile: SourceProfile | None) -> tuple[str, SourceProfile]:
@@ -70,13 +89,24 @@ def _plan(ws: Workspace, source: str, profile: SourceProfile, fmt: str, read: Re
 
 
 def ingest(
-    ws: Workspace, path: Path, *, source: str | None = None, profile: SourceProfile | None = None
+    ws: Workspace,
+    path: Path,
+    *,
+    source: str | None = None,
+    profile: SourceProfile | None = None,
+    timings: dict[str, float] | None = None,
 ) -> dict[str, Any]:
-    """Ingest `path` as one batch; return its counts (they add up to rows_read)."""
+    """Ingest `path` as one batch; return its counts (they add up to rows_read).
+
+    `timings`, when given, receives the seconds spent per stage (read, stage, rejects, write, identity,
+    commit) for benchmarks and profiling; it is not part of the returned counts.
+    """
+    clock = Stopwatch(timings)
     path = Path(path)
     source, profile = resolve_profile(ws, source, profile)
     fmt = detect_format(path, profile.format)
-    read = read_export(path, fmt=fmt, encoding=profile.encoding, delimiter=profile.delimiter, sheet=profile.sheet)
+    with clock("read"):
+        read = read_export(path, fmt=fmt, encoding=profile.encoding, delimiter=profile.delimiter, sheet=profile.sheet)
     plan = _plan(ws, source, profile, fmt, read, str(path))
     sql = staging_sql(plan)
     now = datetime.now(UTC).replace(tzinfo=None)
@@ -85,12 +115,14 @@ def ingest(
     con.register("src", read.table)
     con.execute("BEGIN TRANSACTION")
     try:
-        con.execute(f"CREATE OR REPLACE TEMP TABLE stage AS {sql}")
-        counts = _write_batch(ws, source, str(path), batch_id, now, read, profile)
-        salt = plan.salt
-        resolve_identities(con, ws.settings, batch_id, now, salt)
-        con.execute("DROP TABLE IF EXISTS stage")
-        con.execute("COMMIT")
+        with clock("stage"):
+            con.execute(f"CREATE OR REPLACE TEMP TABLE stage AS {sql}")
+        counts = _write_batch(ws, (source, str(path), batch_id, now), read, profile, staged_fields(plan), clock)
+        with clock("identity"):
+            resolve_identities(con, ws.settings, batch_id, now, plan.salt)
+        with clock("commit"):
+            con.execute("DROP TABLE IF EXISTS stage")
+            con.execute("COMMIT")
     except BaseException:
         con.execute("ROLLBACK")
         raise
@@ -108,28 +140,29 @@ def _file_digest(path: Path) -> str:
 
 
 def _write_batch(
-    ws: Workspace, source: str, file: str, batch_id: str, now: datetime, read: ReadResult, profile: SourceProfile
+    ws: Workspace,
+    batch: tuple[str, str, str, datetime],
+    read: ReadResult,
+    profile: SourceProfile,
+    fields: list[str],
+    clock: Stopwatch,
 ) -> dict[str, int]:
+    source, file, batch_id, now = batch
     con = ws.con
     options = json.dumps(profile.model_dump(), ensure_ascii=False)
     con.execute(
-        "INSERT INTO ingest_batches (batch_id, source, file, file_sha256, started_at, options) VALUES (?, ?, ?, ?, ?, ?)",
+        "INSERT INTO ingest_batches (batch_id, source, file, file_sha256, started_at, options) "
+        "VALUES (?, ?, ?, ?, ?, ?)",
         [batch_id, source, file, _file_digest(Path(file)), now, options],
     )
-    _write_rejects(ws, source, file, batch_id, read)
-    con.execute(
-        """
-        CREATE OR REPLACE TEMP TABLE ok AS
-        SELECT *, CASE WHEN is_event THEN event_id ELSE record_id END AS id FROM (
-            SELECT *, (lower(coalesce(kind, '')) = 'event' OR (event_type IS NOT NULL AND text IS NULL
-                AND nps IS NULL AND csat IS NULL AND ces IS NULL AND rating IS NULL)) AS is_event
-            FROM stage WHERE len(problems) = 0)
-        """
-    )
+    with clock("rejects"):
+        _write_rejects(ws, source, file, batch_id, read)
     counts = {"inserted": 0, "updated": 0, "unchanged": 0}
-    for table, key, is_event in (("records", "record_id", False), ("events", "event_id", True)):
-        for status, n in _write_table(ws, source, (table, key, is_event), batch_id, now).items():
-            counts[status] += n
+    with clock("write"):
+        for table, key, is_event in (("records", "record_id", False), ("events", "event_id", True)):
+            columns = [f for f in fields if f != "occurred_at" and not (is_event and f in _EVENT_DROP)]
+            for status, n in _write_table(con, (table, key, is_event), batch, columns).items():
+                counts[status] += n
     rejected = read.rows_read - sum(counts.values())
     con.execute(
         "UPDATE ingest_batches SET finished_at = ?, rows_read = ?, inserted = ?, updated = ?, unchanged = ?, "
@@ -137,7 +170,6 @@ def _write_batch(
         [datetime.now(UTC).replace(tzinfo=None), read.rows_read, counts["inserted"], counts["updated"],
          counts["unchanged"], rejected, batch_id],
     )
-    con.execute("DROP TABLE IF EXISTS ok")
     return {"rows_read": read.rows_read, **counts, "rejected": rejected}
 
 
@@ -164,7 +196,7 @@ def _write_rejects(ws: Workspace, source: str, file: str, batch_id: str, read: R
                array_to_string(list_distinct(list_transform(problems, lambda x: split_part(x, chr(31), 1))), ','),
                array_to_string(list_transform(problems, lambda x: replace(x, chr(31), ': ')), '; '),
                raw
-        FROM stage WHERE len(problems) > 0
+        FROM stage WHERE problems IS NOT NULL
         QUALIFY row_number() OVER (PARTITION BY rid ORDER BY row_number) = 1
         ON CONFLICT DO NOTHING
         """,
@@ -173,18 +205,30 @@ def _write_rejects(ws: Workspace, source: str, file: str, batch_id: str, read: R
 
 
 def _write_table(
-    ws: Workspace, source: str, target: tuple[str, str, bool], batch_id: str, now: datetime
+    con: duckdb.DuckDBPyConnection, target: tuple[str, str, bool], batch: tuple[str, str, str, datetime],
+    columns: list[str],
 ) -> dict[str, int]:
+    """Write the batch's good rows routed to `target`; return {inserted, updated, unchanged} counts.
+
+    Only ids that repeat within the batch or are already stored need judging (a window over their rows
+    in file order: the first is compared with the stored row, each later one with its predecessor, the
+    last one is kept); every other row is a plain insert, so a fresh batch costs one pass.
+    """
     table, key, is_event = target
-    con = ws.con
+    source, _, batch_id, now = batch
+    rows = f"SELECT seq, id, row_hash FROM stage WHERE problems IS NULL AND is_event = {is_event}"
     con.execute(
         f"""
         CREATE OR REPLACE TEMP TABLE judged AS
-        SELECT ok.*, t.row_hash AS db_hash, t.ingested_at AS db_ingested_at,
-            lag(ok.row_hash) OVER (PARTITION BY ok.id ORDER BY ok.seq) AS prev_hash,
-            row_number() OVER (PARTITION BY ok.id ORDER BY ok.seq DESC) = 1 AS is_last
-        FROM ok LEFT JOIN {table} t ON t.{key} = ok.id
-        WHERE ok.is_event = {is_event}
+        WITH b AS ({rows}),
+        dup AS (SELECT id FROM b GROUP BY id HAVING count(*) > 1),
+        hit AS (SELECT {key} AS id, row_hash AS db_hash, ingested_at AS db_ingested_at FROM {table}
+                WHERE {key} IN (SELECT id FROM b))
+        SELECT b.seq, b.row_hash, h.db_hash, h.db_ingested_at,
+            lag(b.row_hash) OVER (PARTITION BY b.id ORDER BY b.seq) AS prev_hash,
+            row_number() OVER (PARTITION BY b.id ORDER BY b.seq DESC) = 1 AS is_last, b.id
+        FROM b LEFT JOIN hit h ON h.id = b.id
+        WHERE h.id IS NOT NULL OR b.id IN (SELECT id FROM dup)
         """
     )
     status = dict(con.execute(
@@ -196,23 +240,34 @@ def _write_table(
         FROM judged GROUP BY 1
         """
     ).fetchall())
-    columns = [c for c in _COLUMNS if not (is_event and c in _EVENT_DROP)]
-    con.execute(
-        "CREATE OR REPLACE TEMP TABLE final AS SELECT * FROM judged "
-        "WHERE is_last AND (db_hash IS NULL OR db_hash <> row_hash)"
-    )
-    con.execute(f"DELETE FROM {table} WHERE {key} IN (SELECT id FROM final WHERE db_hash IS NOT NULL)")
+    counts = first_row(con.execute(
+        "SELECT count(*), count(*) FILTER (WHERE is_last AND db_hash IS NOT NULL AND db_hash <> row_hash) "
+        "FROM judged"
+    ))
+    n_judged, n_replaced = counts if counts else (0, 0)
+    total = first_row(con.execute(f"SELECT count(*) FROM stage WHERE problems IS NULL AND is_event = {is_event}"))
+    status["inserted"] = status.get("inserted", 0) + (total[0] if total else 0) - n_judged
+    if n_replaced:
+        con.execute(
+            f"DELETE FROM {table} WHERE {key} IN "
+            "(SELECT id FROM judged WHERE is_last AND db_hash IS NOT NULL AND db_hash <> row_hash)"
+        )
     cols = ", ".join(columns)
+    join, keep = "", ""
+    if n_judged:
+        join = " LEFT JOIN judged j USING (seq)"
+        keep = " AND (j.seq IS NULL OR (j.is_last AND (j.db_hash IS NULL OR j.db_hash <> j.row_hash)))"
+    ingested = "coalesce(j.db_ingested_at, ?)" if n_judged else "CAST(? AS TIMESTAMP)"
     con.execute(
-        f"INSERT INTO {table} ({key}, source, occurred_at, seq, batch_id, {cols}, attributes, raw, row_hash, "
-        f"ingested_at, updated_at) "
-        f"SELECT id, ?, occurred_at, seq, ?, {cols}, attributes, raw, row_hash, coalesce(db_ingested_at, ?), ? "
-        f"FROM final ORDER BY seq",
+        f"INSERT INTO {table} ({key}, source, occurred_at, seq, batch_id, {cols + ', ' if cols else ''}"
+        f"attributes, raw, row_hash, ingested_at, updated_at) "
+        f"SELECT s.id, ?, s.occurred_at, s.seq, ?, {', '.join(f's.{c}' for c in columns) + ', ' if cols else ''}"
+        f"s.attributes, s.raw, s.row_hash, {ingested}, ? "
+        f"FROM stage s{join} WHERE s.problems IS NULL AND s.is_event = {is_event}{keep}",
         [source, batch_id, now, now],
     )
-    con.execute("DROP TABLE IF EXISTS judged; DROP TABLE IF EXISTS final")
-    return {k: int(v) for k, v in status.items()}
-
+    con.execute("DROP TABLE IF EXISTS judged")
+    return {k: int(v) for k, v in status.items() if v}
 
 
 def list_rejects(ws: Workspace, *, batch: str | None = None, limit: int = 1000) -> list[dict[str, Any]]:

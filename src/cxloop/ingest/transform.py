@@ -11,7 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from cxloop.errors import InputError
-from cxloop.identity.normalize import hashed_sql, normalized_sql, sql_literal
+from cxloop.identity.normalize import hashed_step, normalized_steps, sql_literal
 from cxloop.ingest.connectors import ROW, SEQ
 from cxloop.model.fields import (
     CANONICAL_FIELDS,
@@ -19,10 +19,9 @@ from cxloop.model.fields import (
     IDENTIFIER_FIELDS,
     NUMBER_FIELDS,
     SCORE_FIELDS,
-    STRING_FIELDS,
 )
 
-__all__ = ["DATE_FORMATS", "StagingPlan", "staging_sql"]
+__all__ = ["DATE_FORMATS", "StagingPlan", "staged_fields", "staging_sql"]
 
 # Tried in order when the profile names no --date-format. A date alone is local midnight.
 DATE_FORMATS = (
@@ -94,12 +93,12 @@ def _num_sql(v: str) -> str:
     return f"TRY_CAST(translate({v}, '{_FULLWIDTH_NUM[0]}', '{_FULLWIDTH_NUM[1]}') AS DOUBLE)"
 
 
-def _problem_sql(plan: StagingPlan) -> list[str]:
-    """One SQL expression per possible problem: a 'field\\x1freason' string or NULL."""
-    out: list[str] = []
+def _problem_sql(plan: StagingPlan, active: list[str]) -> list[tuple[str, str]]:
+    """(condition, 'field\\x1freason' expression) per possible problem of a row."""
+    out: list[tuple[str, str]] = []
 
     def add(fieldname: str, cond: str, reason_sql: str) -> None:
-        out.append(f"CASE WHEN {cond} THEN {sql_literal(fieldname + chr(31))} || {reason_sql} END")
+        out.append((cond, f"{sql_literal(fieldname + chr(31))} || {reason_sql}"))
 
     v_time = "v_occurred_at"
     add("occurred_at", f"{v_time} IS NULL", "'missing'")
@@ -107,7 +106,7 @@ def _problem_sql(plan: StagingPlan) -> list[str]:
     add("occurred_at", f"{v_time} IS NOT NULL AND occurred_at IS NULL",
         f"'cannot parse ' || {v_time} || ' as a date/time ({fmt_hint})'")
     for score in SCORE_FIELDS:
-        if score not in plan.mapping and score not in plan.constants:
+        if score not in active:
             continue
         lo, hi = plan.scales.get(score, DEFAULT_SCALES[score])
         v = f"v_{score}"
@@ -120,67 +119,121 @@ def _problem_sql(plan: StagingPlan) -> list[str]:
             v = f"v_{number}"
             add(number, f"{v} IS NOT NULL AND {number} IS NULL",
                 f"'cannot parse ' || {v} || ' as a number'")
-    has_any = " OR ".join(["v_text IS NOT NULL", "v_event_type IS NOT NULL"] + [f"n_{s} IS NOT NULL" for s in SCORE_FIELDS])
-    add("text", f"NOT ({has_any})", "'row has no text, score or event type'")
+    keep = [f"{v} IS NOT NULL" for v in ("v_text", "v_event_type") if v[2:] in active]
+    keep += [f"n_{s} IS NOT NULL" for s in SCORE_FIELDS if s in active]
+    add("text", f"NOT ({' OR '.join(keep) or 'false'})", "'row has no text, score or event type'")
     return out
 
 
-def _identifier_sql(plan: StagingPlan, id_type: str, value: str) -> str:
-    namespace = plan.source if id_type == "customer_ref" else (plan.account_namespace or plan.source)
-    return normalized_sql(id_type, value, namespace)
+def _namespace(plan: StagingPlan, id_type: str) -> str:
+    return plan.source if id_type == "customer_ref" else (plan.account_namespace or plan.source)
+
+
+def _identifier_steps(plan: StagingPlan, id_type: str) -> list[str]:
+    steps = normalized_steps(id_type, _namespace(plan, id_type))
+    return [*steps, hashed_step(id_type, plan.salt)] if plan.salt else steps
+
+
+def _identifier_layers(plan: StagingPlan, ids: list[str]) -> list[str]:
+    """Extra CTE layers applying normalisation step 2, 3, ... of every identifier (step 1 is in `p`)."""
+    steps = {i: _identifier_steps(plan, i) for i in ids}
+    depth = max((len(s) for s in steps.values()), default=0)
+    layers = []
+    for k in range(1, depth):
+        replaced = [f"{s[k].replace('{x}', i)} AS {i}" for i, s in steps.items() if len(s) > k]
+        layers.append(f"SELECT * REPLACE ({', '.join(replaced)}) FROM {{prev}}")
+    return layers
+
+
+def _cell(index: int) -> str:
+    """Inner name of the file's column number `index` (file names may clash with canonical ones)."""
+    return f"c_{index}"
+
+
+def _raw_sql(plan: StagingPlan) -> str:
+    """The original row as a JSON object; with a salt, mapped identifiers are replaced by their hash."""
+    mapped_identifiers = {plan.mapping[i]: i for i in IDENTIFIER_FIELDS if i in plan.mapping}
+    pairs = []
+    for n, c in enumerate(plan.columns):
+        # the hashed value replaces the identifier in raw too
+        cell = mapped_identifiers[c] if plan.salt and c in mapped_identifiers else _cell(n)
+        pairs.append(f"{sql_literal(c)}, {cell}")
+    return f"json_object({', '.join(pairs)})"
+
+
+def staged_fields(plan: StagingPlan) -> list[str]:
+    """Canonical fields the staging query outputs: mapped, constant or defaulted ones (others are null)."""
+    active = set(plan.mapping) | set(plan.constants) | {"occurred_at"}
+    return [f for f in CANONICAL_FIELDS if f in active]
 
 
 def staging_sql(plan: StagingPlan) -> str:
-    """SELECT over view `src` producing one staged row per data row (see module docstring)."""
+    """SELECT over view `src` producing one staged row per data row (see module docstring).
+
+    Output columns: row_number, seq, the `staged_fields`, attributes, raw, problems (null for a good row,
+    else the list of 'field\\x1freason'), is_event (routing), id (record or event id), row_hash.
+    Each intermediate value is computed once, in its own CTE layer (see `cxloop.identity.normalize`).
+    """
     plan.validate()
-    values = [f"{_value(plan, f)} AS v_{f}" for f in CANONICAL_FIELDS]
+    active = staged_fields(plan)
+    values = [f"{_value(plan, f)} AS v_{f}" for f in active]
     if "occurred_at" in plan.defaults:
-        values[0] = f"coalesce({_value(plan, 'occurred_at')}, {sql_literal(plan.defaults['occurred_at'])}) AS v_occurred_at"
-    ids = []
-    for id_type in IDENTIFIER_FIELDS:
-        norm = _identifier_sql(plan, id_type, f"v_{id_type}")
-        ids.append(f"{hashed_sql(id_type, norm, plan.salt) if plan.salt else norm} AS {id_type}")
+        default = sql_literal(plan.defaults["occurred_at"])
+        values[0] = f"coalesce({_value(plan, 'occurred_at')}, {default}) AS v_occurred_at"
+    ids = [i for i in IDENTIFIER_FIELDS if i in active]
     parsed = [f"{_time_sql(plan, 'v_occurred_at')} AS occurred_at"]
-    parsed += [f"{_num_sql(f'v_{s}')} AS n_{s}" for s in SCORE_FIELDS]
-    parsed += [f"{_num_sql(f'v_{n}')} AS {n}" for n in NUMBER_FIELDS]
-    strings = [
-        f"regexp_replace(v_{f}, '{_CONTROL}', '', 'g') AS {f}" if f == "text" else f"v_{f} AS {f}"
-        for f in STRING_FIELDS
+    parsed += [f"{_num_sql(f'v_{s}')} AS n_{s}" for s in SCORE_FIELDS if s in active]
+    parsed += [f"{_num_sql(f'v_{n}')} AS {n}" for n in NUMBER_FIELDS if n in active]
+    parsed += [f"{_identifier_steps(plan, i)[0].replace('{x}', f'v_{i}')} AS {i}" for i in ids]
+    out = ["row_number", "seq", "occurred_at"]
+    for f in active[1:]:
+        if f == "text":
+            out.append(f"regexp_replace(v_text, '{_CONTROL}', '', 'g') AS text")
+        elif f == "nps":
+            out.append("TRY_CAST(n_nps AS SMALLINT) AS nps")
+        elif f in SCORE_FIELDS:
+            out.append(f"n_{f} AS {f}")
+        else:
+            out.append(f if f in IDENTIFIER_FIELDS or f in NUMBER_FIELDS else f"v_{f} AS {f}")
+    mapped = set(plan.mapping.values())
+    unmapped = [f"{sql_literal(c)}, {_cell(n)}" for n, c in enumerate(plan.columns) if c not in mapped]
+    attributes = f"json_object({', '.join(unmapped)})" if unmapped else "NULL"
+    first = [f"{ROW} AS row_number", f"{SEQ} AS seq"]
+    first += [f"{_q(c)} AS {_cell(n)}" for n, c in enumerate(plan.columns)] + values
+    # the content hash covers every canonical field (inactive ones are empty) so ids never depend on
+    # which fields a profile happens to map
+    content = "concat_ws(chr(31), " + ", ".join(
+        f"coalesce(CAST(v_{f} AS VARCHAR), '')" if f in active else "''" for f in CANONICAL_FIELDS
+    ) + ")"
+    problems = _problem_sql(plan, active)
+    bad = " OR ".join(f"({cond}) IS TRUE" for cond, _ in problems)
+    listed = ", ".join(f"CASE WHEN {cond} THEN {reason} END" for cond, reason in problems)
+    src = sql_literal(plan.source)
+    key = "v_source_key" if "source_key" in active else "NULL"
+    layers = [
+        f"SELECT {', '.join(first)} FROM src",
+        f"SELECT *, {', '.join(parsed)} FROM {{prev}}",
+        *_identifier_layers(plan, ids),
+        f"SELECT {', '.join(out)}, {key} AS key, {attributes} AS attributes, {_raw_sql(plan)} AS raw, "
+        f"{content} AS content, CASE WHEN {bad} THEN list_filter([{listed}], lambda x: x IS NOT NULL) END "
+        f"AS problems FROM {{prev}}",
+        f"SELECT *, {_is_event_sql(active)} AS is_event FROM {{prev}}",
     ]
-    mapped_identifiers = {plan.mapping[i]: i for i in IDENTIFIER_FIELDS if i in plan.mapping}
-    raw_pairs = []
-    for c in plan.columns:
-        cell = _q(c)
-        if plan.salt and c in mapped_identifiers:  # the hashed value replaces the identifier in raw too
-            id_type = mapped_identifiers[c]
-            cell = hashed_sql(id_type, _identifier_sql(plan, id_type, _value(plan, id_type)), plan.salt)
-        raw_pairs.append(f"{sql_literal(c)}, {cell}")
-    unmapped = [c for c in plan.columns if c not in set(plan.mapping.values())]
-    attributes = (
-        "json_object(" + ", ".join(f"{sql_literal(c)}, {_q(c)}" for c in unmapped) + ")" if unmapped else "NULL"
-    )
-    content = "concat_ws(chr(31), " + ", ".join(f"coalesce(CAST(v_{f} AS VARCHAR), '')" for f in CANONICAL_FIELDS) + ")"
-    problems = "list_filter([" + ", ".join(_problem_sql(plan)) + "], lambda x: x IS NOT NULL)"
+    ctes = ",\n".join(f"l{n} AS ({layer.replace('{prev}', f'l{n - 1}')})" for n, layer in enumerate(layers))
     return f"""
-WITH v AS (
-  SELECT {ROW} AS row_number, {SEQ} AS seq, {', '.join(values)},
-    {attributes} AS attributes,
-    json_object({', '.join(raw_pairs)}) AS raw
-  FROM src
-), p AS (
-  SELECT *, {', '.join(parsed)}, {', '.join(ids)} FROM v
-), s AS (
-  SELECT *,
-    CAST(n_nps AS SMALLINT) AS nps, n_csat AS csat, n_ces AS ces, n_rating AS rating,
-    {', '.join(strings)},
-    {content} AS content
-  FROM p
-)
-SELECT *,
-  {problems} AS problems,
-  md5({sql_literal(plan.source)} || chr(30) || coalesce(v_source_key, content)) AS record_id,
-  md5({sql_literal(plan.source)} || chr(30) || coalesce(v_source_key, CAST(seq AS VARCHAR) || chr(31) || content))
-    AS event_id,
+WITH {ctes}
+SELECT * EXCLUDE (content, key),
+  CASE WHEN is_event
+    THEN md5({src} || chr(30) || coalesce(key, CAST(seq AS VARCHAR) || chr(31) || content))
+    ELSE md5({src} || chr(30) || coalesce(key, content)) END AS id,
   md5(content || chr(30) || coalesce(CAST(attributes AS VARCHAR), '')) AS row_hash
-FROM s
+FROM l{len(layers) - 1}
 """
+
+
+def _is_event_sql(active: list[str]) -> str:
+    """Routing: kind 'event', or an event type with neither text nor any score."""
+    kind = "kind" if "kind" in active else "NULL"
+    event_type = "event_type" if "event_type" in active else "NULL"
+    empty = "".join(f" AND {f} IS NULL" for f in ("text", *SCORE_FIELDS) if f in active)
+    return f"(lower(coalesce({kind}, '')) = 'event' OR ({event_type} IS NOT NULL{empty}))"
