@@ -19,9 +19,9 @@ from typing import Any
 
 from cxloop.app.workspace import Workspace
 from cxloop.config import CONFIG_FILE
-from cxloop.demo.generator import DemoResult, generate_demo
+from cxloop.demo.generator import MIN_RECORDS, DemoResult, generate_demo
 from cxloop.demo.writer import render_sources_toml
-from cxloop.errors import CxloopError, WorkspaceError
+from cxloop.errors import CxloopError, UsageError, WorkspaceError
 
 __all__ = [
     "DEFAULT_SECTIONS",
@@ -128,6 +128,8 @@ def build_demo(root: Path, *, records: int, seed: int, force: bool = False, inge
                progress: Progress | None = None) -> dict[str, Any]:
     """Create the demo workspace at `root`; write the ground truth beside it; return the summary."""
     say = progress or (lambda _msg: None)
+    if records < MIN_RECORDS:
+        raise UsageError(f"--records must be at least {MIN_RECORDS} (got {records})")
     root = root.expanduser().resolve()
     _prepare(root, force)
     timings: dict[str, float] = {}
