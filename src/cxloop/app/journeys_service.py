@@ -51,6 +51,7 @@ class _Context:
         self.ws = ws
         self.engine = DuckDBEngine(ws.con)
         self.config = journey_config(ws)
+        self.native_json = self.engine.name == "duckdb"
 
     def table(self, name: str) -> ir.Table:
         return self.engine.table(name)
@@ -64,20 +65,25 @@ class _Context:
         )
         steps = steps.mutate(stage=stage_expr(steps, self.config.stage_map))
         if lifecycle:
-            transition = attribute_text(steps.attributes, "lifecycle:transition").lower()
+            transition = attribute_text(steps.attributes, "lifecycle:transition", native=self.native_json)
+            transition = transition.lower()
             steps = steps.filter(transition == lifecycle.strip().lower())
         return steps
 
-    def has_sessions(self, steps: ir.Table) -> bool:
-        probe = steps.filter(steps.session_id.notnull()).limit(1)
-        return self.engine.to_arrow(probe.select("step_id")).num_rows > 0
+    def has_sessions(self) -> bool:
+        """Whether any event or record has a session (probing the base tables stops at the first hit)."""
+        for name in ("events", "records"):
+            t = self.table(name)
+            if self.engine.to_arrow(t.filter(t.session_id.notnull()).select("session_id").limit(1)).num_rows:
+                return True
+        return False
 
     def labelled(
         self, by: FlowDimension, per: SequenceGrain | None, lifecycle: str | None
     ) -> tuple[ir.Table, SequenceGrain]:
         steps = self.steps(by, lifecycle)
         if per is None:
-            per = SequenceGrain.session if self.has_sessions(steps) else SequenceGrain.customer
+            per = SequenceGrain.session if self.has_sessions() else SequenceGrain.customer
         if per is SequenceGrain.episode:
             membership = episodes_domain.step_episodes(steps, self.episode_table())
             return flows_domain.label_steps(membership, membership[by.value], membership.episode_id), per
@@ -145,15 +151,17 @@ def variants(
         raise UsageError(f"--top must be at least 1, got {top}", field="top")
     ctx = _Context(ws)
     labelled, grain = ctx.labelled(_dimension(by), _grain(per), lifecycle)
-    counted = flows_domain.variants(labelled)
-    total = ctx.engine.to_arrow(counted.aggregate(n=counted["count"].sum()))["n"][0].as_py() or 0
-    distinct = ctx.engine.to_arrow(counted.aggregate(n=counted.count()))["n"][0].as_py() or 0
-    rows = ctx.rows(counted.limit(top))
+    codes = flows_domain.label_codes(labelled)  # one row per distinct label
+    names = {r["code"]: r["label"] for r in ctx.rows(codes)}
+    rows = ctx.rows(flows_domain.variants(labelled, codes).limit(top))
+    total = rows[0]["sequences"] if rows else 0
     out = [
-        {"path": r["path"], "count": r["count"], "share": round(100.0 * r["count"] / total, 4)} for r in rows
+        {"path": [names[c] for c in r["path"]], "count": r["count"],
+         "share": round(100.0 * r["count"] / total, 4)}
+        for r in rows
     ]
-    return {"variants": out, "sequences": total, "distinct_variants": distinct, "by": by,
-            "per": grain.value, "lifecycle": lifecycle}
+    return {"variants": out, "sequences": total, "distinct_variants": rows[0]["distinct_variants"] if rows else 0,
+            "by": by, "per": grain.value, "lifecycle": lifecycle}
 
 
 def episodes(ws: Workspace, *, limit: int = 50) -> dict[str, Any]:
@@ -189,7 +197,7 @@ def ivr_paths(ws: Workspace, *, top: int = 10) -> dict[str, Any]:
     """IVR nodes ranked by lost rate (nodes with enough visits first) and the most frequent node paths."""
     ctx = _Context(ws)
     steps = build_steps(ctx.table("events"), None, ctx.table("ingest_batches"))
-    calls, nodes = ivr_domain.ivr_calls(steps)
+    calls, nodes = ivr_domain.ivr_calls(steps, native_json=ctx.native_json)
     stats = ctx.rows(ivr_domain.node_stats(calls, nodes))
     min_n = ctx.config.ivr_min_visits
     for row in stats:

@@ -19,7 +19,7 @@ import ibis.expr.types as ir
 
 from cxloop.journeys.steps import NONE_LABEL, order_keys
 
-__all__ = ["channel_switching", "directly_follows", "label_steps", "variants"]
+__all__ = ["channel_switching", "directly_follows", "label_codes", "label_steps", "variant_paths", "variants"]
 
 
 def label_steps(steps: ir.Table, label: ir.Value, sequence: ir.Value) -> ir.Table:
@@ -45,8 +45,18 @@ def directly_follows(labelled: ir.Table) -> ir.Table:
     return edges.order_by([ibis.desc("count"), "from", "to"])
 
 
-def variant_paths(labelled: ir.Table) -> ir.Table:
-    """One row per sequence: `seq_key`, `path` (the ordered list of labels)."""
+def label_codes(labelled: ir.Table) -> ir.Table:
+    """Distinct labels with a dense integer `code` in label order (so code order is label order)."""
+    labels = labelled.select(labelled.label).distinct()
+    return labels.mutate(code=ibis.row_number().over(ibis.window(order_by=labels.label)).cast("int32"))
+
+
+def variant_paths(labelled: ir.Table, codes: ir.Table | None = None) -> ir.Table:
+    """One row per sequence: `seq_key`, `path` (the ordered list of labels, or of codes given `codes`)."""
+    if codes is not None:
+        c = codes.select(c_label=codes.label, c_code=codes.code)
+        joined = labelled.inner_join(c, labelled.label == c.c_label)
+        labelled = joined.mutate(label=joined.c_code).drop("c_label", "c_code")
     w = ibis.window(group_by=labelled.seq_key, order_by=order_keys(labelled))
     ranked = labelled.select(labelled.seq_key, pos=ibis.row_number().over(w), label=labelled.label)
     collected = ranked.group_by(ranked.seq_key).aggregate(
@@ -55,10 +65,20 @@ def variant_paths(labelled: ir.Table) -> ir.Table:
     return collected.select(collected.seq_key, path=collected.steps.sort().map(lambda s: s.label))
 
 
-def variants(labelled: ir.Table) -> ir.Table:
-    """Variants (path, count), most frequent first, ties by path (lexicographic)."""
-    paths = variant_paths(labelled)
+def variants(labelled: ir.Table, codes: ir.Table | None = None) -> ir.Table:
+    """Variants (path, count, sequences, distinct_variants), most frequent first, ties by path.
+
+    With `codes` (from `label_codes`) paths are lists of integer codes — cheaper to sort, collect and group
+    than strings; decode the few paths you keep with the codes table. `sequences` and `distinct_variants`
+    are totals over all variants (window aggregates, so one query gives the top rows and the totals).
+    """
+    paths = variant_paths(labelled, codes)
     counted = paths.group_by(paths.path).aggregate(count=paths.count().cast("int64"))
+    everything = ibis.window()
+    counted = counted.mutate(
+        sequences=counted["count"].sum().over(everything).cast("int64"),
+        distinct_variants=counted.count().over(everything).cast("int64"),
+    )
     return counted.order_by([ibis.desc("count"), "path"])
 
 

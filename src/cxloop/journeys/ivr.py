@@ -23,11 +23,11 @@ __all__ = ["START_NODE", "ivr_calls", "node_stats", "path_stats", "wilson_interv
 START_NODE = "(start)"
 
 
-def ivr_calls(steps: ir.Table) -> tuple[ir.Table, ir.Table]:
+def ivr_calls(steps: ir.Table, *, native_json: bool = False) -> tuple[ir.Table, ir.Table]:
     """(calls, visits): one row per IVR call with `outcome` and `last_node`; one row per node visit."""
     ivr = steps.filter(steps.session_id.notnull(), steps.event_type.startswith("ivr_"))
     nodes = ivr.filter(ivr.event_type == "ivr_node")
-    nodes = nodes.mutate(label=attribute_text(nodes.attributes, "node").fill_null("(unknown)"),
+    nodes = nodes.mutate(label=attribute_text(nodes.attributes, "node", native=native_json).fill_null("(unknown)"),
                          seq_key=nodes.session_id)
     w = ibis.window(group_by=nodes.session_id, order_by=order_keys(nodes))
     nodes = nodes.mutate(pos=ibis.row_number().over(w) + 1,

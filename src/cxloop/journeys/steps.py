@@ -52,16 +52,26 @@ class SequenceGrain(StrEnum):
     episode = "episode"
 
 
-def attribute_text(attributes: ir.Value, key: str) -> ir.StringValue:
-    """The string value of `attributes[key]`, read from the JSON text with a regular expression.
+@ibis.udf.scalar.builtin(name="json_extract_string")
+def _json_extract_string(doc: str, path: str) -> str:  # type: ignore[empty-body]
+    """DuckDB's native JSON string extraction (declared only; DuckDB runs it)."""
 
-    Keys such as `lifecycle:transition` contain a colon, which Ibis' JSON path compiles as a nested path;
-    matching the JSON text works for any key on every engine. Escaped quotes inside the value are kept
-    escaped (values like 'complete' or a menu node id never have them).
+
+def attribute_text(attributes: ir.Value, key: str, *, native: bool = False) -> ir.StringValue:
+    """The string value of `attributes[key]` (null when absent or empty).
+
+    Keys such as `lifecycle:transition` contain a colon, which Ibis' JSON path compiles as a nested path.
+    `native=True` (DuckDB) calls `json_extract_string(attributes, '$."key"')`, ~15x faster; the portable
+    form (any engine, e.g. Spark) matches the JSON text with a regular expression. Escaped quotes inside a
+    value stay escaped in the portable form (values like 'complete' or a menu node id never have them).
     """
-    escaped = "".join("\\" + c if not c.isalnum() else c for c in key)
-    pattern = '"' + escaped + r'"\s*:\s*"((?:[^"\\]|\\.)*)"'
-    found = attributes.cast("string").re_extract(pattern, 1)
+    if native:
+        quoted = key.replace("\\", "\\\\").replace('"', '\\"')
+        found = _json_extract_string(attributes.cast("string"), f'$."{quoted}"')
+    else:
+        escaped = "".join("\\" + c if not c.isalnum() else c for c in key)
+        pattern = '"' + escaped + r'"\s*:\s*"((?:[^"\\]|\\.)*)"'
+        found = attributes.cast("string").re_extract(pattern, 1)
     return found.nullif("")
 
 
