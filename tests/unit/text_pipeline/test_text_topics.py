@@ -2,10 +2,10 @@ from __future__ import annotations
 
 from collections import Counter
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pytest
-from conftest import LexiconSentiment
 
 from cxloop.errors import InputError
 from cxloop.text.taxonomy import Taxonomy, Topic, load_default_taxonomy, read_taxonomy_file
@@ -55,11 +55,12 @@ def test_clause_split_at_punctuation_and_contrast_words() -> None:
         "屏幕很好", "但是电池不行", "The camera is great", "but the battery drains"]
 
 
-def test_aspect_sentiment_per_topic(taxonomy: Taxonomy) -> None:
+def test_aspect_sentiment_per_topic(taxonomy: Taxonomy, models: dict[str, Any]) -> None:
     texts = ["屏幕很好，但是电池续航不行", "客服态度差", "今天天气不错"]
-    labels, scores = LexiconSentiment().predict(texts)
+    sentiment = models["sentiment_model"]
+    labels, scores = sentiment.predict(texts)
     out = assign_topics(texts, ["zh"] * 3, list(labels), scores, tagger=RuleTopicTagger(taxonomy),
-                        sentiment_model=LexiconSentiment())
+                        sentiment_model=sentiment)
     first = {t["topic_id"]: t["sentiment"] for t in out[0].topics}
     assert first == {"quality.screen": "pos", "quality.battery": "neg"}
     assert out[0].topic_id == "quality.battery"  # two keyword hits (电池, 续航) beat one

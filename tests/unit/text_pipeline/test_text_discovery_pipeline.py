@@ -1,0 +1,113 @@
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import numpy as np
+import pyarrow as pa
+import pytest
+from sklearn.metrics import homogeneity_score
+
+from cxloop.errors import InputError
+from cxloop.text.discovery import DiscoveryOptions, class_tfidf, discover_topics
+from cxloop.text.faq import FaqMatcher, read_faq_file
+from cxloop.text.pipeline import ENRICHMENT_SCHEMA, enrich_batch
+from cxloop.text.stages import PipelineSpec, build_context
+from cxloop.text.taxonomy import load_default_taxonomy
+
+GROUPS = {
+    "hinge": ["折叠屏铰链{}处有咔咔声", "铰链{}松动合不上", "转轴铰链{}发出咔咔响", "折叠铰链{}坏了合不拢"],
+    "sticker": ["贴纸{}起泡翘边", "背面贴纸{}掉色起泡", "贴纸起泡{}很难看", "机身贴纸{}翘起来了"],
+    "smell": ["耳机盒{}有股胶水味", "胶水味{}很刺鼻", "一打开{}全是胶水味", "包装里{}胶水味熏人"],
+}
+
+
+def _corpus(rng: np.random.Generator) -> tuple[list[str], list[str]]:
+    texts, gold = [], []
+    fillers = ["", "真的", "今天", "刚买", "第二次", "又", "现在", "昨天"]
+    for name, templates in GROUPS.items():
+        for i in range(60):
+            texts.append(templates[i % 4].format(fillers[rng.integers(len(fillers))]))
+            gold.append(name)
+    return texts, gold
+
+
+def test_discovery_recovers_planted_groups_with_keyword_labels() -> None:
+    texts, gold = _corpus(np.random.default_rng(3))
+    words = ("铰链", "咔咔", "贴纸", "起泡", "胶水味", "刺鼻")
+    tokenize = lambda batch: [[w for w in words if w in t] for t in batch]  # noqa: E731
+    result = discover_topics(texts, tokenizer=tokenize, options=DiscoveryOptions(k_max=8, seed=1))
+    assert homogeneity_score(gold, result.labels) > 0.95  # no cluster mixes two defects
+    assert 3 <= result.k <= 8
+    labels = " ".join(c.label for c in result.proposed)
+    assert "铰链" in labels and "贴纸" in labels and "胶水味" in labels
+    for cluster in result.proposed:
+        assert cluster.size >= 5 and cluster.examples and cluster.cluster_id.startswith("cand-")
+
+
+def test_discovery_fixed_k_and_empty_input() -> None:
+    texts, _ = _corpus(np.random.default_rng(0))
+    assert discover_topics(texts, options=DiscoveryOptions(k=3)).k == 3
+    assert discover_topics([]).clusters == []
+
+
+def test_class_tfidf_prefers_distinctive_terms() -> None:
+    docs = [[["手机", "铰链", "咔咔"], ["手机", "铰链"]], [["手机", "贴纸"], ["手机", "贴纸", "起泡"]]]
+    top = class_tfidf(docs, top_n=2)
+    assert top[0][0] == "铰链" and top[1][0] == "贴纸"
+
+
+def test_enrich_batch_golden(models: dict[str, object]) -> None:
+    ctx = build_context(PipelineSpec(taxonomy=tuple(load_default_taxonomy().rows())), **models)  # type: ignore[arg-type]
+    texts = ["屏幕很好，但是电池续航不行，电话13812345678", "The battery drains fast", None, "天气不错"]
+    batch = pa.record_batch({"record_id": ["a", "b", "c", "d"], "row_hash": ["1", "2", "3", "4"],
+                             "text": pa.array(texts, pa.string())})
+    out = enrich_batch(batch, ctx)
+    assert out.schema == ENRICHMENT_SCHEMA
+    rows = out.to_pylist()
+    assert rows[0]["text_redacted"] == "屏幕很好,但是电池续航不行,电话[PHONE]"
+    assert rows[0]["language"] == "zh" and rows[1]["language"] == "en"
+    assert rows[0]["topic_id"] == "quality.battery"
+    assert {t["topic_id"]: t["sentiment"] for t in json.loads(rows[0]["topics"])} == {
+        "quality.battery": "neg", "quality.screen": "pos"}
+    assert rows[1]["sentiment"] == "neg" and rows[1]["emotion"] == "anger"
+    assert rows[1]["topic_id"] == "quality.battery"
+    assert rows[2]["sentiment"] == "neu" and rows[2]["tokens"] == [] and rows[2]["topic_id"] is None
+    assert rows[3]["sentiment"] == "pos" and rows[3]["topic_id"] is None
+    assert "13812345678" not in json.dumps(rows, ensure_ascii=False)
+    assert set(ctx.timings) == {"normalize", "pii", "language", "segment", "sentiment", "emotion", "topics"}
+    assert rows[0]["model_version"] == ctx.version and "sent-lex-test" in ctx.version
+
+
+class TokenMatcher:
+    """A stand-in matcher: share of the text's characters found in the best question."""
+
+    version = "tok-test"
+    no_match_threshold = 0.5
+
+    def fit(self, items: list[tuple[str, list[str]]]) -> None:
+        self.items = items
+
+    def top_k(self, texts: list[str], k: int) -> list[list[tuple[str, float]]]:
+        out = []
+        for text in texts:
+            scored = [(fid, max(len(set(text) & set(q)) / max(len(set(text)), 1) for q in qs))
+                      for fid, qs in self.items]
+            out.append(sorted(scored, key=lambda x: -x[1])[:k])
+        return out
+
+
+def test_faq_file_and_no_match(tmp_path: Path) -> None:
+    path = tmp_path / "faq.csv"
+    path.write_text("faq_id,question,variants,answer,product\n"
+                    "F1,怎么开发票,如何开票|发票在哪里开,在订单页申请,\n"
+                    "F2,保修期多久,保修几年,一年,phone\n", encoding="utf-8")
+    entries = read_faq_file(path)
+    assert entries[0].variants == ("如何开票", "发票在哪里开") and entries[1].product == "phone"
+    matches = FaqMatcher(entries, TokenMatcher()).match(["发票怎么开", "屏幕碎了"], k=2)
+    assert matches[0].faq_id == "F1" and matches[0].score is not None and len(matches[0].candidates) == 2
+    assert matches[1].faq_id is None
+    bad = tmp_path / "bad.jsonl"
+    bad.write_text('{"faq_id": "X"}\n', encoding="utf-8")
+    with pytest.raises(InputError, match="question is empty"):
+        read_faq_file(bad)
