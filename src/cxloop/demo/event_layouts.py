@@ -8,7 +8,7 @@ import pyarrow as pa
 
 from cxloop.demo.events import EventTable
 from cxloop.demo.exports import Column, Export
-from cxloop.demo.strings import format_times
+from cxloop.demo.strings import format_times, nonempty
 
 __all__ = ["case_export", "ivr_export", "order_export"]
 
@@ -16,7 +16,7 @@ C = Column
 
 
 def _s(values: np.ndarray) -> pa.Array:
-    return pa.array(values, type=pa.string(), mask=np.asarray(values == "", dtype=bool))
+    return nonempty(values)
 
 
 def _sorted(table: EventTable) -> EventTable:

@@ -16,7 +16,7 @@ import numpy as np
 import pyarrow as pa
 
 from cxloop.demo.records import Frame
-from cxloop.demo.strings import format_codes, format_times
+from cxloop.demo.strings import format_codes, format_times, nonempty
 
 __all__ = ["Column", "Export", "RecordView", "profile", "score_text"]
 
@@ -97,8 +97,7 @@ class RecordView:
 
     def text(self, name: str) -> pa.Array:
         """An object column as Arrow strings, empty strings as missing."""
-        values = self.strings[name][self.rows]
-        return pa.array(values, type=pa.string(), mask=np.asarray(values == "", dtype=bool))
+        return nonempty(self.strings[name][self.rows])
 
     def times(self, pattern: str) -> pa.Array:
         return format_times(self.col("ts"), pattern)

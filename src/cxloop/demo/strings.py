@@ -13,7 +13,7 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
-__all__ = ["format_codes", "format_times", "join", "mask_null", "to_arrow"]
+__all__ = ["format_codes", "format_times", "join", "mask_null", "nonempty", "to_arrow"]
 
 _TOKEN = re.compile(r"%-?[YmdHMS]")
 _ZERO = ord("0")
@@ -117,6 +117,11 @@ def to_arrow(values: np.ndarray | pa.Array | list[str]) -> pa.Array:
 def join(*parts: pa.Array | str, sep: str = "") -> pa.Array:
     """Element-wise concatenation of Arrow string arrays and scalar strings."""
     return pc.binary_join_element_wise(*parts, sep)
+
+
+def nonempty(values: np.ndarray) -> pa.Array:
+    """Arrow strings from an object array of str, "" becoming null (an empty cell)."""
+    return pa.array(values, type=pa.string(), mask=np.asarray(values == "", dtype=bool))
 
 
 def mask_null(values: pa.Array, present: np.ndarray) -> pa.Array:
