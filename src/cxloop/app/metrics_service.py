@@ -31,7 +31,13 @@ from cxloop.metrics.builder import (
     stats_expr,
     to_records,
 )
-from cxloop.metrics.query import DIMENSIONS, ENRICHMENT_DIMENSIONS, MetricQuery, parse_query
+from cxloop.metrics.query import (
+    DIMENSIONS,
+    ENRICHMENT_DIMENSIONS,
+    RECORD_DIMENSIONS,
+    MetricQuery,
+    parse_query,
+)
 from cxloop.metrics.relations import Sources
 from cxloop.metrics.timeframe import Window, local_date, resolve_window, to_utc
 
@@ -199,13 +205,13 @@ def rank_painpoints(
     if product is not None:
         filters["product"] = (product,)
     t = pp.topic_relation(src, filters)
-    window = _window_for(ws, eng, t, since, asof)
+    window = _window_for(ws, eng, _records_for_anchor(src, filters), since, asof)
     notes = ["score = customers * negative_share * (1 + significant growth); see docs/metrics.md"]
     if not src.has_enrichments:
         notes.append("no enrichments: pain points need topics (run the text pipeline first)")
         return {"painpoints": [], "window": _window_dict(window), "notes": notes}
     frame = _frame(eng, pp.painpoint_expr(src, t, window))
-    respondents = int(_frame(eng, pp.respondents_expr(t, window))["respondents"].iloc[0] or 0)
+    respondents = int(frame["respondents"].sum()) if len(frame) else 0
     ranked = pp.score_painpoints(frame, respondents, ws.settings.min_n) if len(frame) else frame
     out: dict[str, Any] = {
         "painpoints": pp.painpoint_rows(ranked, limit) if len(frame) else [],
@@ -268,6 +274,14 @@ def driver_analysis(
             "drivers": rows, "r2": r2, "notes": notes}
 
 
+def _records_for_anchor(src: Sources, filters: dict[str, tuple[str, ...]]) -> ir.Table:
+    """The records a window is anchored on: the latest record matching the record-level filters (the
+    anchor of topic-based analyses, without joining the enrichments just to find a date)."""
+    r = src.records
+    preds = [r[f].isin(list(v)) for f, v in filters.items() if f in RECORD_DIMENSIONS]
+    return r.filter(*preds) if preds else r
+
+
 def _window_preds(t: ir.Table, w: Window) -> list[ir.BooleanValue]:
     preds = [t.occurred_at >= w.start] if w.start is not None else []
     if w.end is not None:
@@ -301,7 +315,7 @@ def detect_emerging(
     t = pp.topic_relation(src, {})
     day = parse_query("nps", asof=asof).asof
     if day is None:
-        anchor = _anchor(eng, t)
+        anchor = _anchor(eng, _records_for_anchor(src, {}))
         if anchor is None:
             return {"asof": None, "issues": [], "series": 0, "notes": ["no records with a topic"]}
         day = local_date(anchor, tz)

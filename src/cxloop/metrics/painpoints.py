@@ -7,7 +7,7 @@ Per topic x product in the window (records with a topic from the enrichments):
     trend_p         two-sided exact test of volume vs prev (conditional binomial: under equal Poisson
                     rates, volume ~ Binomial(volume + prev, 1/2))
     driver_impact   NPS points the whole selection would gain if this group's detractors became
-                    passives: detractors / NPS respondents in the window * 100
+                    passives: detractors / NPS respondents (records with a topic) in the window * 100
     score           customers * negative_share * (1 + g), g = min(max(trend, 0), 3) when trend_p < 0.05,
                     else 0: the customers hurt, weighted up by significant growth. Driver impact is
                     shown beside it but not added (detractors largely are the negative customers).
@@ -24,18 +24,30 @@ import numpy as np
 import pandas as pd
 from scipy import stats as sps
 
-from cxloop.metrics.relations import Sources, responses
+from cxloop.metrics.query import RECORD_DIMENSIONS
+from cxloop.metrics.relations import Sources
 from cxloop.metrics.timeframe import Window
 
 __all__ = [
-    "painpoint_expr", "painpoint_rows", "respondents_expr", "score_painpoints", "topic_relation", "verbatims_expr",
+    "painpoint_expr", "painpoint_rows", "score_painpoints", "topic_relation", "verbatims_expr",
 ]
 
 
 def topic_relation(src: Sources, where: dict[str, tuple[str, ...]]) -> ir.Table:
-    t = responses(src, with_enrichment=True)
-    t = t.filter(t.topic_id.notnull(), *[t[f].isin(list(v)) for f, v in where.items()])
-    return t.mutate(product=t.product.fill_null("(none)"))
+    """Records with a topic: only the columns pain points, drivers and emerging issues read (a narrow
+    inner join keeps the query plan small on both engines)."""
+    r, e = src.records, src.enrichments
+    left = r.select(
+        occurred_at=r.occurred_at, record_id=r.record_id, customer_id=r.customer_id,
+        nps=r.nps.cast("int64"), **{d: r[d] for d in RECORD_DIMENSIONS},
+    )
+    right = e.filter(e.topic_id.notnull()).select(
+        e_record_id=e.record_id, topic_id=e.topic_id, sentiment=e.sentiment, emotion=e.emotion,
+    )
+    t = left.inner_join(right, left.record_id == right.e_record_id).drop("e_record_id")
+    t = t.mutate(product=t.product.fill_null("(none)"))
+    preds = [t[f].isin(list(v)) for f, v in where.items()]
+    return t.filter(*preds) if preds else t
 
 
 def _window(t: ir.Table, w: Window) -> ir.Table:
@@ -45,27 +57,34 @@ def _window(t: ir.Table, w: Window) -> ir.Table:
     return t.filter(*preds) if preds else t
 
 
+def _int_sum(cond: ir.BooleanValue) -> ir.Value:
+    return ibis.cases((cond, 1), else_=0).cast("int64").sum()
+
+
 def painpoint_expr(src: Sources, t: ir.Table, window: Window) -> ir.Table:
-    """One row per topic x product with volume, customers, negatives, detractors, prev volume and names."""
-    cur = _window(t, window)
-    g = cur.group_by(["topic_id", "product"]).aggregate(
-        volume=cur.count().cast("int64"),
-        customers=cur.customer_id.nunique().cast("int64"),
-        negatives=ibis.cases((cur.sentiment == "neg", 1), else_=0).cast("int64").sum(),
-        detractors=ibis.cases((cur.nps <= 6, 1), else_=0).cast("int64").sum(),
-    )
+    """One row per topic x product: volume, customers, negatives, detractors (window), prev_volume (the
+    window before), first_seen (all history up to the window's end), taxonomy names and owner."""
     if window.start is not None:
-        p = _window(t, window.previous())
-        prev = p.group_by(p.topic_id.name("p_topic"), p.product.name("p_product")).aggregate(
-            prev_volume=p.count().cast("int64")
-        )
-        g = g.left_join(prev, (g.topic_id == prev.p_topic) & (g.product == prev.p_product)).drop(
-            "p_topic", "p_product"
-        )
+        prev = window.previous()
+        span = _window(t, Window(prev.start, window.end))
+        cur = span.occurred_at >= window.start
+        prev_volume: ir.Value = _int_sum(~cur)
     else:
-        g = g.mutate(prev_volume=ibis.null().cast("int64"))
-    first = t.group_by(t.topic_id.name("f_topic"), t.product.name("f_product")).aggregate(
-        first_seen=t.occurred_at.min()
+        span = _window(t, window)
+        cur = ibis.literal(True)
+        prev_volume = ibis.null().cast("int64")
+    g = span.group_by(["topic_id", "product"]).aggregate(
+        volume=_int_sum(cur),
+        customers=span.customer_id.nunique(where=cur).cast("int64"),
+        negatives=_int_sum(cur & (span.sentiment == "neg")),
+        detractors=_int_sum(cur & (span.nps <= 6)),
+        respondents=_int_sum(cur & span.nps.notnull()),
+        prev_volume=prev_volume,
+    )
+    g = g.filter(g.volume > 0)
+    hist = _window(t, Window(None, window.end))
+    first = hist.group_by(hist.topic_id.name("f_topic"), hist.product.name("f_product")).aggregate(
+        first_seen=hist.occurred_at.min()
     )
     g = g.left_join(first, (g.topic_id == first.f_topic) & (g.product == first.f_product)).drop(
         "f_topic", "f_product"
@@ -75,12 +94,6 @@ def painpoint_expr(src: Sources, t: ir.Table, window: Window) -> ir.Table:
         owner_department=src.taxonomy.owner_department,
     )
     return g.left_join(tax, g.topic_id == tax.x_topic).drop("x_topic")
-
-
-def respondents_expr(t: ir.Table, window: Window) -> ir.Table:
-    """NPS respondents in the window (the denominator of driver_impact), over all topics."""
-    cur = _window(t, window)
-    return cur.aggregate(respondents=cur.nps.count().cast("int64"))
 
 
 def _trend_p(volume: np.ndarray, prev: np.ndarray) -> np.ndarray:
