@@ -20,6 +20,7 @@ from cxloop.cli import (
     ingest_cmds,
     journeys_cmds,
     metrics_cmds,
+    serve_cmd,
     text_cmds,
     workspace_cmds,
 )
@@ -34,7 +35,8 @@ app = typer.Typer(
     pretty_exceptions_enable=False,
 )
 
-for module in (workspace_cmds, ingest_cmds, customers_cmds, journeys_cmds, metrics_cmds, demo_cmd, text_cmds):
+for module in (workspace_cmds, ingest_cmds, customers_cmds, journeys_cmds, metrics_cmds, demo_cmd, text_cmds,
+               serve_cmd):
     module.register(app)
 
 

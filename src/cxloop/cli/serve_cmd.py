@@ -1,0 +1,30 @@
+"""`cxloop serve`: the REST API over a workspace (uvicorn)."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+import typer
+
+from cxloop.cli.output import WorkspaceOpt, cli_command
+from cxloop.config import find_workspace, load_settings
+
+
+@cli_command
+def serve(
+    host: Annotated[str, typer.Option(help="Address to listen on.")] = "127.0.0.1",
+    port: Annotated[int, typer.Option(help="Port to listen on.")] = 8765,
+    workspace: WorkspaceOpt = None,
+) -> None:
+    """Serve the workspace's REST API (OpenAPI at /docs). 启动接口服务。"""
+    import uvicorn
+
+    from cxloop.api import create_app
+
+    root = find_workspace(workspace)
+    load_settings(root)  # a missing or broken workspace fails here, with its exit code
+    uvicorn.run(create_app(root), host=host, port=port, log_level="warning")
+
+
+def register(app: typer.Typer) -> None:
+    app.command()(serve)
