@@ -17,6 +17,7 @@ from cxloop.journeys import episodes as episodes_domain
 from cxloop.journeys import flows as flows_domain
 from cxloop.journeys import ivr as ivr_domain
 from cxloop.journeys import journey_map as map_domain
+from cxloop.journeys import sequences as seq_arrays
 from cxloop.journeys.config import JourneyConfig, load_journey_config
 from cxloop.journeys.steps import (
     FlowDimension,
@@ -52,6 +53,9 @@ class _Context:
         self.engine = DuckDBEngine(ws.con)
         self.config = journey_config(ws)
         self.native_json = self.engine.name == "duckdb"
+        # On one machine the engine sorts and numpy finishes flows/variants (sequences.py); the pure
+        # Ibis expressions (flows.directly_follows / flows.variants) are the scale-out (Spark) form.
+        self.arrays = self.engine.name == "duckdb"
 
     def table(self, name: str) -> ir.Table:
         return self.engine.table(name)
@@ -109,6 +113,17 @@ class _Context:
     def rows(self, expr: ir.Expr) -> list[dict[str, Any]]:
         return self.engine.to_arrow(expr).to_pylist()
 
+    def sorted_arrays(self, labelled: ir.Table) -> tuple[seq_arrays.SortedSteps, dict[int, str]]:
+        """The engine sorts the coded steps by sequence and order keys; numpy finishes (sequences.py)."""
+        codes = flows_domain.label_codes(labelled)
+        names = {r["code"]: r["label"] for r in self.rows(codes)}
+        c = codes.select(c_label=codes.label, c_code=codes.code)
+        j = labelled.inner_join(c, labelled.label == c.c_label)
+        coded = j.select(seq_key=j.seq_key, code=j.c_code, at=j.occurred_at, batch_at=j.batch_at,
+                         batch_id=j.batch_id, seq=j.seq)
+        ordered = coded.order_by(["seq_key", "at", "batch_at", "batch_id", "seq"]).select("seq_key", "code", "at")
+        return seq_arrays.sorted_steps(self.engine.to_arrow(ordered)), names
+
 
 def _dimension(by: str) -> FlowDimension:
     try:
@@ -134,7 +149,13 @@ def flows(
     """The directly-follows graph: `{"edges": [{"from", "to", "count", "median_seconds"}], ...}`."""
     ctx = _Context(ws)
     labelled, grain = ctx.labelled(_dimension(by), _grain(per), lifecycle)
-    edges = ctx.rows(flows_domain.directly_follows(labelled))
+    if ctx.arrays:
+        arrays, names = ctx.sorted_arrays(labelled)
+        found = seq_arrays.directly_follows_arrays(arrays, max(names, default=0) + 1)
+        edges = [{"from": names[a], "to": names[b], "count": n, "median_seconds": m} for a, b, n, m in found]
+        edges.sort(key=lambda e: (-e["count"], e["from"], e["to"]))
+    else:
+        edges = ctx.rows(flows_domain.directly_follows(labelled))
     return {"edges": edges, "by": by, "per": grain.value, "lifecycle": lifecycle}
 
 
@@ -151,16 +172,23 @@ def variants(
         raise UsageError(f"--top must be at least 1, got {top}", field="top")
     ctx = _Context(ws)
     labelled, grain = ctx.labelled(_dimension(by), _grain(per), lifecycle)
-    codes = flows_domain.label_codes(labelled)  # one row per distinct label
-    names = {r["code"]: r["label"] for r in ctx.rows(codes)}
-    rows = ctx.rows(flows_domain.variants(labelled, codes).limit(top))
-    total = rows[0]["sequences"] if rows else 0
+    if ctx.arrays:
+        arrays, names = ctx.sorted_arrays(labelled)
+        found, distinct = seq_arrays.top_variants_arrays(arrays, max(names, default=0) + 1, top)
+        total = len(arrays.starts)
+        rows = [{"path": path, "count": n} for path, n in found]
+    else:
+        codes = flows_domain.label_codes(labelled)  # one row per distinct label
+        names = {r["code"]: r["label"] for r in ctx.rows(codes)}
+        rows = ctx.rows(flows_domain.variants(labelled, codes).limit(top))
+        total = rows[0]["sequences"] if rows else 0
+        distinct = rows[0]["distinct_variants"] if rows else 0
     out = [
         {"path": [names[c] for c in r["path"]], "count": r["count"],
          "share": round(100.0 * r["count"] / total, 4)}
         for r in rows
     ]
-    return {"variants": out, "sequences": total, "distinct_variants": rows[0]["distinct_variants"] if rows else 0,
+    return {"variants": out, "sequences": total, "distinct_variants": distinct,
             "by": by, "per": grain.value, "lifecycle": lifecycle}
 
 
