@@ -46,7 +46,8 @@ def generate(rows: int, folder: Path) -> Path:
         con.execute(f"""
             INSERT INTO records BY NAME
             SELECT 'r' || i AS record_id, 'src' || (i % 5) AS source,
-                   ['hotline','app','chat','email','ecommerce_review','survey','wecom','store'][1 + (hash(i) % 8)::INT] AS channel,
+                   ['hotline','app','chat','email','ecommerce_review','survey','wecom','store']
+                       [1 + (hash(i) % 8)::INT] AS channel,
                    TIMESTAMP '2024-01-01' + to_seconds((hash(i * 7) % (730 * 86400))::BIGINT) AS occurred_at,
                    i AS seq, 'b' || (i // 1000000) AS batch_id, 'c' || (hash(i * 13) % 1000000) AS customer_id,
                    'P' || (hash(i * 17) % 20) AS product,
@@ -67,8 +68,10 @@ def generate(rows: int, folder: Path) -> Path:
             INSERT INTO taxonomy (topic_id, name_zh, name_en, owner_department)
             SELECT 't' || i, '主题' || i, 'topic ' || i, 'dept' || (i % 5) FROM range(30) t(i)
         """).fetchall()
-        for table, cols in (("records", "record_id, occurred_at, channel, customer_id, product, nps"),
-                            ("enrichments", "record_id, topic_id, sentiment")):
+        for table, cols in (
+            ("records", "record_id, occurred_at, channel, customer_id, product, nps"),
+            ("enrichments", "record_id, topic_id, sentiment"),
+        ):
             con.execute(f"COPY (SELECT {cols} FROM {table}) TO '{folder / table}.parquet' (FORMAT parquet)").fetchall()
     (folder / "done").write_text("ok")
     return ws_root
@@ -82,10 +85,14 @@ def _cxloop(task: str, folder: Path, engine: str) -> Callable[[], Any]:
     ws = Workspace.open(folder / "ws", read_only=True)
     eng = svc.open_engine(ws, engine)
     if task == "nps":
-        return lambda: sorted((r["month"], r["channel"], r["n"], round(r["value"], 6)) for r in
-                              svc.compute_metric(ws, {"metric": "nps", "by": "month,channel"}, engine=eng)["rows"])
-    return lambda: sorted((p["topic"], p["product"], p["volume"], p["customers"]) for p in
-                          svc.rank_painpoints(ws, since="30d", limit=1000, engine=eng)["painpoints"])
+        return lambda: sorted(
+            (r["month"], r["channel"], r["n"], round(r["value"], 6))
+            for r in svc.compute_metric(ws, {"metric": "nps", "by": "month,channel"}, engine=eng)["rows"]
+        )
+    return lambda: sorted(
+        (p["topic"], p["product"], p["volume"], p["customers"])
+        for p in svc.rank_painpoints(ws, since="30d", limit=1000, engine=eng)["painpoints"]
+    )
 
 
 def _window(anchor: datetime) -> tuple[datetime, datetime, datetime]:
@@ -103,22 +110,29 @@ def _pandas(task: str, folder: Path) -> Callable[[], Any]:
         month = (df["occurred_at"] + pd.Timedelta(hours=TZ_HOURS)).dt.to_period("M").dt.start_time.dt.date
         g = df.assign(month=month, p=(df["nps"] >= 9).astype("int64"), d=(df["nps"] <= 6).astype("int64"))
         g = g.groupby(["month", "channel"]).agg(n=("p", "size"), p=("p", "sum"), d=("d", "sum")).reset_index()
-        return sorted((m.isoformat(), c, int(n), round(100.0 * (p - d) / n, 6))
-                      for m, c, n, p, d in g.itertuples(index=False))
+        return sorted(
+            (m.isoformat(), c, int(n), round(100.0 * (p - d) / n, 6)) for m, c, n, p, d in g.itertuples(index=False)
+        )
 
     def painpoints() -> Any:
-        r = pd.read_parquet(folder / "records.parquet", columns=["record_id", "occurred_at", "customer_id", "product", "nps"])
+        r = pd.read_parquet(
+            folder / "records.parquet", columns=["record_id", "occurred_at", "customer_id", "product", "nps"]
+        )
         e = pd.read_parquet(folder / "enrichments.parquet", columns=["record_id", "topic_id", "sentiment"])
         j = r.merge(e[e["topic_id"].notna()], on="record_id")
         prev_start, start, end = _window(j["occurred_at"].max())
         cur = j[(j["occurred_at"] >= start) & (j["occurred_at"] < end)]
         g = cur.assign(neg=(cur["sentiment"] == "neg").astype("int64"), det=(cur["nps"] <= 6).astype("int64"))
-        g = g.groupby(["topic_id", "product"]).agg(volume=("neg", "size"), customers=("customer_id", "nunique"),
-                                                  neg=("neg", "sum"), det=("det", "sum"))
+        g = g.groupby(["topic_id", "product"]).agg(
+            volume=("neg", "size"), customers=("customer_id", "nunique"), neg=("neg", "sum"), det=("det", "sum")
+        )
         prev = j[(j["occurred_at"] >= prev_start) & (j["occurred_at"] < start)].groupby(["topic_id", "product"]).size()
         first = j.groupby(["topic_id", "product"])["occurred_at"].min()
         g = g.join(prev.rename("prev")).join(first.rename("first_seen")).reset_index()
-        return sorted((t, p, int(v), int(c)) for t, p, v, c in g[["topic_id", "product", "volume", "customers"]].itertuples(index=False))
+        return sorted(
+            (t, p, int(v), int(c))
+            for t, p, v, c in g[["topic_id", "product", "volume", "customers"]].itertuples(index=False)
+        )
 
     return nps if task == "nps" else painpoints
 
@@ -127,12 +141,18 @@ def _polars(task: str, folder: Path) -> Callable[[], Any]:
     import polars as pl
 
     def nps() -> Any:
-        g = (pl.scan_parquet(folder / "records.parquet").filter(pl.col("nps").is_not_null())
-             .with_columns(month=(pl.col("occurred_at") + pl.duration(hours=TZ_HOURS)).dt.truncate("1mo").dt.date())
-             .group_by("month", "channel")
-             .agg(n=pl.len().cast(pl.Int64), p=(pl.col("nps") >= 9).cast(pl.Int64).sum(),
-                  d=(pl.col("nps") <= 6).cast(pl.Int64).sum())
-             .collect())
+        g = (
+            pl.scan_parquet(folder / "records.parquet")
+            .filter(pl.col("nps").is_not_null())
+            .with_columns(month=(pl.col("occurred_at") + pl.duration(hours=TZ_HOURS)).dt.truncate("1mo").dt.date())
+            .group_by("month", "channel")
+            .agg(
+                n=pl.len().cast(pl.Int64),
+                p=(pl.col("nps") >= 9).cast(pl.Int64).sum(),
+                d=(pl.col("nps") <= 6).cast(pl.Int64).sum(),
+            )
+            .collect()
+        )
         return sorted((m.isoformat(), c, n, round(100.0 * (p - d) / n, 6)) for m, c, n, p, d in g.iter_rows())
 
     def painpoints() -> Any:
@@ -142,10 +162,16 @@ def _polars(task: str, folder: Path) -> Callable[[], Any]:
         prev_start, start, end = _window(j["occurred_at"].max())
         cur = j.filter((pl.col("occurred_at") >= start) & (pl.col("occurred_at") < end))
         g = cur.group_by("topic_id", "product").agg(
-            volume=pl.len().cast(pl.Int64), customers=pl.col("customer_id").n_unique().cast(pl.Int64),
-            neg=(pl.col("sentiment") == "neg").cast(pl.Int64).sum(), det=(pl.col("nps") <= 6).cast(pl.Int64).sum())
-        prev = j.filter((pl.col("occurred_at") >= prev_start) & (pl.col("occurred_at") < start)).group_by(
-            "topic_id", "product").agg(prev=pl.len())
+            volume=pl.len().cast(pl.Int64),
+            customers=pl.col("customer_id").n_unique().cast(pl.Int64),
+            neg=(pl.col("sentiment") == "neg").cast(pl.Int64).sum(),
+            det=(pl.col("nps") <= 6).cast(pl.Int64).sum(),
+        )
+        prev = (
+            j.filter((pl.col("occurred_at") >= prev_start) & (pl.col("occurred_at") < start))
+            .group_by("topic_id", "product")
+            .agg(prev=pl.len())
+        )
         first = j.group_by("topic_id", "product").agg(first_seen=pl.col("occurred_at").min())
         g = g.join(prev, on=["topic_id", "product"], how="left").join(first, on=["topic_id", "product"], how="left")
         return sorted((t, p, v, c) for t, p, v, c in g.select("topic_id", "product", "volume", "customers").iter_rows())
@@ -168,8 +194,12 @@ def child(tool: str, task: str, folder: Path, repeat: int) -> None:
         fn()
         times.append(time.perf_counter() - t)
     rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-    print(json.dumps({"median_s": statistics.median(times), "times": times, "setup_s": setup,
-                      "rss_mb": rss, "result": result}, default=str))
+    print(
+        json.dumps(
+            {"median_s": statistics.median(times), "times": times, "setup_s": setup, "rss_mb": rss, "result": result},
+            default=str,
+        )
+    )
 
 
 def _run(tool: str, task: str, folder: Path, repeat: int) -> dict[str, Any]:
@@ -206,8 +236,17 @@ def main() -> None:
         for tool in tools:
             r = _run(tool, task, folder, args.repeat)
             same = "error" not in r and (reference.setdefault(task, r["result"]) == r["result"])
-            rows.append({"task": task, "tool": tool, "median_s": r.get("median_s"), "setup_s": r.get("setup_s"),
-                         "rss_mb": r.get("rss_mb"), "same_result": same, "error": r.get("error")})
+            rows.append(
+                {
+                    "task": task,
+                    "tool": tool,
+                    "median_s": r.get("median_s"),
+                    "setup_s": r.get("setup_s"),
+                    "rss_mb": r.get("rss_mb"),
+                    "same_result": same,
+                    "error": r.get("error"),
+                }
+            )
             print(json.dumps(rows[-1]), flush=True)
     table = ["| task | tool | median s | setup s | peak RSS MB | same result |", "|---|---|---|---|---|---|"]
     for r in rows:
@@ -219,12 +258,14 @@ def main() -> None:
     print(text)
     if not args.no_append:
         stamp = datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC")
-        section = (f"\n## metrics: NPS by month x channel, pain points 30 days ({args.rows:,} records) — {stamp}\n\n"
-                   f"Machine: {_machine()}\n\nCommand: `.venv/bin/python -m benchmarks.bench_metrics --rows {args.rows}"
-                   f" --repeat {args.repeat}`\n\nMedian of {args.repeat} runs after a warm-up, each tool in a fresh "
-                   "process; setup = opening the workspace / Spark session and Parquet export (Spark), not in the "
-                   "median. pandas/Polars read Parquet copies of the same columns inside each run. Targets: NPS "
-                   "<= 0.5 s, pain points <= 1 s, peak RSS <= 2 GB.\n\n" + text + "\n")
+        section = (
+            f"\n## metrics: NPS by month x channel, pain points 30 days ({args.rows:,} records) — {stamp}\n\n"
+            f"Machine: {_machine()}\n\nCommand: `.venv/bin/python -m benchmarks.bench_metrics --rows {args.rows}"
+            f" --repeat {args.repeat}`\n\nMedian of {args.repeat} runs after a warm-up, each tool in a fresh "
+            "process; setup = opening the workspace / Spark session and Parquet export (Spark), not in the "
+            "median. pandas/Polars read Parquet copies of the same columns inside each run. Targets: NPS "
+            "<= 0.5 s, pain points <= 1 s, peak RSS <= 2 GB.\n\n" + text + "\n"
+        )
         with (ROOT / "BENCHMARKS.md").open("a", encoding="utf-8") as fh:
             fh.write(section)
 

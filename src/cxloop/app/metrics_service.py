@@ -210,7 +210,8 @@ def rank_painpoints(
     if not src.has_enrichments:
         notes.append("no enrichments: pain points need topics (run the text pipeline first)")
         return {"painpoints": [], "window": _window_dict(window), "notes": notes}
-    frame = _frame(eng, pp.painpoint_expr(src, t, window))
+    horizon = int(ws.settings.metrics.get("first_seen_days", 90))
+    frame = _frame(eng, pp.painpoint_expr(src, t, window, horizon))
     respondents = int(frame["respondents"].sum()) if len(frame) else 0
     ranked = pp.score_painpoints(frame, respondents, ws.settings.min_n) if len(frame) else frame
     out: dict[str, Any] = {

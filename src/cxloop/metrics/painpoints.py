@@ -2,7 +2,7 @@
 
 Per topic x product in the window (records with a topic from the enrichments):
     volume          records                       customers       distinct customers
-    negative_share  share with sentiment 'neg'    first_seen      first record ever (any window)
+    first_seen      first record within `first_seen_days` (default 90) before the window end
     trend           (volume - prev) / max(prev, 1), prev = the equal-length window before
     trend_p         two-sided exact test of volume vs prev (conditional binomial: under equal Poisson
                     rates, volume ~ Binomial(volume + prev, 1/2))
@@ -16,6 +16,7 @@ Groups with volume below min_n are flagged low_n and ranked after the others.
 
 from __future__ import annotations
 
+from datetime import timedelta
 from typing import Any
 
 import ibis
@@ -61,34 +62,31 @@ def _int_sum(cond: ir.BooleanValue) -> ir.Value:
     return ibis.cases((cond, 1), else_=0).cast("int64").sum()
 
 
-def painpoint_expr(src: Sources, t: ir.Table, window: Window) -> ir.Table:
-    """One row per topic x product: volume, customers, negatives, detractors (window), prev_volume (the
-    window before), first_seen (all history up to the window's end), taxonomy names and owner."""
+def painpoint_expr(src: Sources, t: ir.Table, window: Window, first_seen_days: int = 90) -> ir.Table:
+    """One row per topic x product, from ONE pass over the records of the lookback span: volume,
+    customers, negatives, detractors, respondents (window), prev_volume (the window before), first_seen
+    (first record within `first_seen_days` before the window's end), taxonomy names and owner."""
+    starts = [window.previous().start] if window.start is not None else []
+    if window.end is not None:
+        starts.append(window.end - timedelta(days=first_seen_days))
+    span_start = min(s for s in starts if s is not None) if window.start is not None and starts else None
+    span = _window(t, Window(span_start, window.end))
+    in_cur = span.occurred_at >= window.start if window.start is not None else ibis.literal(True)
     if window.start is not None:
-        prev = window.previous()
-        span = _window(t, Window(prev.start, window.end))
-        cur = span.occurred_at >= window.start
-        prev_volume: ir.Value = _int_sum(~cur)
+        in_prev = (span.occurred_at >= window.previous().start) & (span.occurred_at < window.start)
+        prev_volume: ir.Value = _int_sum(in_prev)
     else:
-        span = _window(t, window)
-        cur = ibis.literal(True)
         prev_volume = ibis.null().cast("int64")
     g = span.group_by(["topic_id", "product"]).aggregate(
-        volume=_int_sum(cur),
-        customers=span.customer_id.nunique(where=cur).cast("int64"),
-        negatives=_int_sum(cur & (span.sentiment == "neg")),
-        detractors=_int_sum(cur & (span.nps <= 6)),
-        respondents=_int_sum(cur & span.nps.notnull()),
+        volume=_int_sum(in_cur),
+        customers=span.customer_id.nunique(where=in_cur).cast("int64"),
+        negatives=_int_sum(in_cur & (span.sentiment == "neg")),
+        detractors=_int_sum(in_cur & (span.nps <= 6)),
+        respondents=_int_sum(in_cur & span.nps.notnull()),
         prev_volume=prev_volume,
+        first_seen=span.occurred_at.min(),
     )
     g = g.filter(g.volume > 0)
-    hist = _window(t, Window(None, window.end))
-    first = hist.group_by(hist.topic_id.name("f_topic"), hist.product.name("f_product")).aggregate(
-        first_seen=hist.occurred_at.min()
-    )
-    g = g.left_join(first, (g.topic_id == first.f_topic) & (g.product == first.f_product)).drop(
-        "f_topic", "f_product"
-    )
     tax = src.taxonomy.select(
         x_topic=src.taxonomy.topic_id, name_en=src.taxonomy.name_en, name_zh=src.taxonomy.name_zh,
         owner_department=src.taxonomy.owner_department,
