@@ -152,8 +152,10 @@ def flows(
     if ctx.arrays:
         arrays, names = ctx.sorted_arrays(labelled)
         found = seq_arrays.directly_follows_arrays(arrays, max(names, default=0) + 1)
-        edges = [{"from": names[a], "to": names[b], "count": n, "median_seconds": m} for a, b, n, m in found]
-        edges.sort(key=lambda e: (-e["count"], e["from"], e["to"]))
+        edges: list[dict[str, Any]] = [
+            {"from": names[a], "to": names[b], "count": n, "median_seconds": m} for a, b, n, m in found
+        ]
+        edges.sort(key=lambda e: (-int(e["count"]), str(e["from"]), str(e["to"])))
     else:
         edges = ctx.rows(flows_domain.directly_follows(labelled))
     return {"edges": edges, "by": by, "per": grain.value, "lifecycle": lifecycle}
@@ -176,13 +178,13 @@ def variants(
         arrays, names = ctx.sorted_arrays(labelled)
         found, distinct = seq_arrays.top_variants_arrays(arrays, max(names, default=0) + 1, top)
         total = len(arrays.starts)
-        rows = [{"path": path, "count": n} for path, n in found]
+        rows: list[dict[str, Any]] = [{"path": path, "count": n} for path, n in found]
     else:
         codes = flows_domain.label_codes(labelled)  # one row per distinct label
         names = {r["code"]: r["label"] for r in ctx.rows(codes)}
         rows = ctx.rows(flows_domain.variants(labelled, codes).limit(top))
-        total = rows[0]["sequences"] if rows else 0
-        distinct = rows[0]["distinct_variants"] if rows else 0
+        total = int(rows[0]["sequences"]) if rows else 0
+        distinct = int(rows[0]["distinct_variants"]) if rows else 0
     out = [
         {"path": [names[c] for c in r["path"]], "count": r["count"],
          "share": round(100.0 * r["count"] / total, 4)}
