@@ -67,7 +67,16 @@ def test_drivers_rank_the_detractor_topic_with_intervals(ws: Any) -> None:
     assert battery["effect"] < 0 and battery["effect_ci_high"] < 0
     assert battery["importance_ci_low"] <= battery["importance"] <= battery["importance_ci_high"]
     assert battery["uplift"] > max(d["uplift"] for d in out["drivers"] if d["level"] != "battery")
-    assert sum(d["importance"] for d in out["drivers"]) == pytest.approx(out["r2"]["topic"])
+    # eta^2 from first principles: SSB / SST over y in {100, 0, -100} of the last 14 days
+    p, d, n = ws.con.execute(
+        "SELECT count(*) FILTER (nps >= 9), count(*) FILTER (nps <= 6), count(*) FROM records "
+        "WHERE nps IS NOT NULL AND occurred_at >= TIMESTAMP '2026-03-17 16:00'"
+    ).fetchall()[0]
+    mean = 100 * (p - d) / n
+    sst = 1e4 * (p + d) - n * mean**2
+    ssb = sum(r["n"] * (r["mean"] - mean) ** 2 for r in out["drivers"])
+    assert out["n"] == n
+    assert out["r2"]["topic"] == pytest.approx(100 * ssb / sst)
 
 
 def test_compare_previous_flags_the_nps_drop(ws: Any) -> None:
