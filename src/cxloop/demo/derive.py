@@ -65,7 +65,8 @@ def derive_strings(rng: np.random.Generator, f: Frame, c: Customers, staff: Staf
     strings: dict[str, np.ndarray] = {
         "phone": _phones(rng, f, c, bounds),
         "email": _shown(f["show_email"], show_email(c.email[cust], rng)),
-        "device": _shown(f["show_device"], c.device[cust]),
+        # A serial belongs to the customer's own product: rows about another product show none.
+        "device": _shown(f["show_device"] & (f["prod"] == c.product[cust]), c.device[cust]),
         "agent": _shown(has_agent, staff.agent_id[safe_agent]),
         "team": _shown(has_agent, staff.team[safe_agent]),
         "partner": _shown(has_agent, staff.partner[safe_agent]),

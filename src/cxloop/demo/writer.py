@@ -28,7 +28,7 @@ __all__ = ["BAD_DATE", "BAD_SCORE", "DUPLICATE", "EMPTY", "apply_bad_rows", "mar
 
 BAD_DATE, BAD_SCORE, EMPTY, DUPLICATE = 1, 2, 3, 4
 _BAD_DATES = ("2026-13-45 25:61", "待定", "31/31/2026", "", "0000-00-00 00:00", "昨天下午", "2026/02/30 10:00")
-_BAD_SCORES = ("6", "11", "0", "-1", "99", "五星", "满意", "10分")
+_BAD_WORDS = ("五星", "满意", "10分")
 _FIXED_TIME = (2026, 11, 1, 0, 0, 0)
 
 
@@ -61,14 +61,16 @@ def apply_bad_rows(export: Export, marks: np.ndarray, rng: np.random.Generator) 
     score_cols = list(export.score_columns)
     which_score = rng.integers(0, max(1, len(score_cols)), n)
     bad_date = pa.array(_BAD_DATES).take(pa.array(rng.integers(0, len(_BAD_DATES), n)))
-    bad_score = pa.array(_BAD_SCORES).take(pa.array(rng.integers(0, len(_BAD_SCORES), n)))
+    pick = pa.array(rng.integers(0, 6, n))
     empty = pa.array(marks == EMPTY)
     any_empty = bool((marks == EMPTY).any())
     for name in table.column_names:
         col = table.column(name).combine_chunks()
         if name == export.date_column:
             col = pc.if_else(pa.array(marks == BAD_DATE), bad_date, col)
-        if name in score_cols:
+        if name in score_cols:  # outside this column's own scale (6 is fine for CES 1-7), or not a number
+            lo, hi = export.score_columns[name]
+            bad_score = pa.array([str(hi + 1), str(lo - 1), str(hi + 88), *_BAD_WORDS]).take(pick)
             hit = (marks == BAD_SCORE) & (which_score == score_cols.index(name))
             col = pc.if_else(pa.array(hit), bad_score, col)
         cols[name] = pc.if_else(empty, pa.scalar(None, pa.string()), col) if any_empty else col

@@ -209,3 +209,18 @@ def test_scores_mostly_agree_with_text_tone(demo: DemoResult, frames) -> None:
 def test_too_few_records_is_a_usage_error(tmp_path: Path) -> None:
     with pytest.raises(UsageError, match="at least"):
         generate_demo(tmp_path, records=10, seed=1)
+
+
+def test_bad_scores_are_outside_their_own_scale(demo: DemoResult, frames) -> None:
+    scales = {"nps": (0, 10), "csat": (1, 5), "ces": (1, 7), "rating": (1, 5)}
+    for source, prof in demo.profiles.items():
+        fields = [f for f in scales if f in prof["map"]]
+        if not fields:
+            continue
+        bad = pd.Series(False, index=frames[source].index)
+        for field in fields:
+            cell = frames[source][prof["map"][field]]
+            value = pd.to_numeric(cell, errors="coerce")
+            lo, hi = scales[field]
+            bad |= (cell != "") & ~value.between(lo, hi)
+        assert int(bad.sum()) == demo.truth["files"][source]["bad_score"] > 0, source
