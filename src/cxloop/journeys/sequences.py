@@ -55,6 +55,8 @@ def directly_follows_arrays(s: SortedSteps, n_labels: int) -> list[tuple[int, in
         return []
     follows = np.ones(n - 1, dtype=bool)
     follows[s.starts[1:] - 1] = False  # the last step of a sequence is followed by nothing
+    if not follows.any():
+        return []
     src, dst = s.codes[:-1][follows], s.codes[1:][follows]
     gaps = (s.at_ms[1:] - s.at_ms[:-1])[follows]
     edge = src * n_labels + dst

@@ -1,0 +1,141 @@
+"""Unit tests: XES reader, journey config, and the numpy finish equals the portable Ibis expressions."""
+
+from __future__ import annotations
+
+import gzip
+from datetime import datetime, timedelta
+from pathlib import Path
+
+import duckdb
+import ibis
+import pyarrow as pa
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from cxloop.errors import ConfigError, InputError
+from cxloop.ingest.xes import read_xes
+from cxloop.journeys import flows, sequences
+from cxloop.journeys.config import DEFAULT_STAGES, load_journey_config
+
+XES = """<?xml version="1.0" encoding="UTF-8"?>
+<log xes.version="1.0" xmlns="http://www.xes-standard.org/">
+  <global scope="event"><string key="concept:name" value="UNKNOWN"/></global>
+  <string key="origin" value="test"><string key="nested" value="ignored"/></string>
+  <trace>
+    <string key="concept:name" value="T1"/>
+    <event>
+      <string key="concept:name" value="A"/><date key="time:timestamp" value="2020-01-01T00:00:00+01:00"/>
+      <string key="lifecycle:transition" value="complete"/>
+    </event>
+    <event>
+      <string key="concept:name" value="A"/><date key="time:timestamp" value="2020-01-01T00:00:00+01:00"/>
+      <int key="cost" value="7"/><list key="items"><string key="x" value="1"/></list>
+    </event>
+    <string key="region" value="north"/>
+  </trace>
+  <trace><string key="concept:name" value="T2"/>
+    <event><string key="concept:name" value="B"/><date key="time:timestamp" value="2020-01-02T00:00:00Z"/></event>
+  </trace>
+</log>
+"""
+
+
+def test_read_xes_flattens_like_pm4py(tmp_path: Path) -> None:
+    path = tmp_path / "log.xes.gz"
+    with gzip.open(path, "wt", encoding="utf-8") as handle:
+        handle.write(XES)
+    table = read_xes(path)
+    assert table.num_rows == 3 and all(t == pa.string() for t in table.schema.types)
+    assert table.column_names[0] == "case:concept:name"
+    rows = table.to_pylist()
+    assert [r["case:concept:name"] for r in rows] == ["T1", "T1", "T2"]  # log order, duplicates kept
+    assert rows[0]["time:timestamp"] == "2020-01-01T00:00:00+01:00"  # as written
+    assert rows[1]["cost"] == "7" and rows[0]["cost"] is None
+    assert rows[0]["case:region"] == "north" and rows[2]["case:region"] is None
+    assert "items" not in table.column_names and "x" not in table.column_names and "origin" not in table.column_names
+
+
+@pytest.mark.parametrize("text", ["<log><trace><event>", "<notxes/>", ""])
+def test_read_xes_rejects_bad_files(tmp_path: Path, text: str) -> None:
+    path = tmp_path / "bad.xes"
+    path.write_text(text, encoding="utf-8")
+    with pytest.raises(InputError) as err:
+        read_xes(path)
+    assert err.value.file == str(path)
+
+
+def test_read_xes_missing_file(tmp_path: Path) -> None:
+    with pytest.raises(InputError, match="file not found"):
+        read_xes(tmp_path / "nope.xes")
+
+
+def test_journey_config_defaults_and_errors() -> None:
+    config = load_journey_config({})
+    assert config.stages == DEFAULT_STAGES
+    assert config.stage_map.event_type["order"] == "purchase"
+    custom = load_journey_config({"episode_gap_hours": 48, "stage_map": {"channel": {"store": "purchase"}}})
+    assert custom.episode_gap_hours == 48 and custom.stage_map.channel == {"store": "purchase"}
+    with pytest.raises(ConfigError, match=r"unknown stage\(s\) \['shopping'\]"):
+        load_journey_config({"stage_map": {"channel": {"store": "shopping"}}})
+    with pytest.raises(ConfigError, match=r"journeys\.episode_gap_hours"):
+        load_journey_config({"episode_gap_hours": -1})
+
+
+def _labelled(steps: list[tuple[str, str, int, int]]) -> ibis.Table:
+    base = datetime(2026, 1, 1)
+    table = pa.table({
+        "seq_key": [s[0] for s in steps], "label": [s[1] for s in steps],
+        "occurred_at": [base + timedelta(seconds=s[2]) for s in steps],
+        "batch_at": pa.array([None] * len(steps), pa.timestamp("us")), "batch_id": ["b"] * len(steps),
+        "seq": [s[3] for s in steps],
+    })
+    raw = duckdb.connect()
+    raw.register("arrow_steps", table)
+    raw.execute("CREATE TABLE steps AS SELECT * FROM arrow_steps")
+    return ibis.duckdb.from_connection(raw).table("steps")
+
+
+step_lists = st.lists(
+    st.tuples(st.sampled_from(["s1", "s2", "s3", "s4"]), st.sampled_from(["a", "b", "c"]),
+              st.integers(0, 5)),
+    min_size=1, max_size=40,
+)
+
+
+@settings(max_examples=40, deadline=None)
+@given(step_lists)
+def test_numpy_finish_equals_portable_ibis(raw: list[tuple[str, str, int]]) -> None:
+    steps = [(k, a, t, i) for i, (k, a, t) in enumerate(raw)]
+    labelled = _labelled(steps)
+    backend = labelled.get_backend()
+    portable_edges = {(e["from"], e["to"]): (e["count"], e["median_seconds"])
+                      for e in backend.to_pyarrow(flows.directly_follows(labelled)).to_pylist()}
+    codes = flows.label_codes(labelled)
+    names = {r["code"]: r["label"] for r in backend.to_pyarrow(codes).to_pylist()}
+    portable_variants = [(tuple(names[c] for c in r["path"]), r["count"])
+                         for r in backend.to_pyarrow(flows.variants(labelled, codes).limit(5)).to_pylist()]
+    ordered = sorted(steps, key=lambda s: (s[0], s[2], s[3]))
+    arrays = sequences.sorted_steps(pa.table({
+        "seq_key": [s[0] for s in ordered],
+        "code": [next(c for c, n in names.items() if n == s[1]) for s in ordered],
+        "at": pa.array([datetime(2026, 1, 1) + timedelta(seconds=s[2]) for s in ordered], pa.timestamp("us")),
+    }))
+    base = max(names) + 1
+    fast_edges = {(names[a], names[b]): (n, m) for a, b, n, m in sequences.directly_follows_arrays(arrays, base)}
+    assert fast_edges == portable_edges
+    top, distinct = sequences.top_variants_arrays(arrays, base, 5)
+    assert [(tuple(names[c] for c in p), n) for p, n in top] == portable_variants
+    paths = {k: tuple(s[1] for s in ordered if s[0] == k) for k in {s[0] for s in steps}}
+    assert distinct == len(set(paths.values()))
+
+
+def test_variant_packing_orders_long_paths_lexicographically() -> None:
+    codes = [3, 1, 2] * 30 + [3, 1, 1] * 30  # two sequences of 90 steps: several 64-bit words each
+    arrays = sequences.SortedSteps(
+        codes=pa.array(codes, pa.int64()).to_numpy(), at_ms=pa.array(range(180), pa.int64()).to_numpy(),
+        starts=pa.array([0, 90], pa.int64()).to_numpy(),
+    )
+    top, distinct = sequences.top_variants_arrays(arrays, 4, 5)
+    assert distinct == 2
+    assert [p[:3] for p, _ in top] == [[3, 1, 1], [3, 1, 2]]  # tie on count: path order
