@@ -1,14 +1,24 @@
-"""Identity resolution over the workspace, run inside each ingest batch's transaction.
+"""Identity resolution, incremental per ingest batch, run inside the batch's transaction.
 
-Steps (all set-based in DuckDB, components by scipy): record the batch's identifiers; blocklist the
-configured and the over-shared ones; recompute the identifier graph's components; keep the oldest
-customer id of each component (the others become aliases); point records and events at their customer.
+The identifier graph (nodes: identifiers; a record links all of its identifiers) is kept resolved in
+`identities.customer_id`: one customer per connected component. A batch can only change the components
+it touches, so only those are recomputed: the batch's new rows, plus every stored row and identity of
+the *seed* customers — those owning an identifier the batch brings, a row the batch replaces, or an
+identifier newly put on the blocklist. That subgraph is closed (a stored row of any other customer
+shares no identifier with it), so its components, computed with scipy's connected components, are
+exactly those a full recomputation would give: the partition depends only on the stored rows, never on
+the order of batches. On a merge the oldest customer id (lowest `created_seq`) survives and the others
+become aliases; when a component splits (an identifier got blocklisted, a row was replaced), the part
+with the smallest identifier keeps the old id and the others get new ones.
+
 An identifier is over-shared when it appears beside more than `max_customers_per_identifier` distinct
-values of another identifier type (a switchboard number seen with 40 different e-mails links nothing).
+values of another identifier type (a switchboard number seen with 40 different e-mails links nothing);
+only identifiers seen more than that many times can be, so only those are checked.
 """
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import datetime
 
 import duckdb
@@ -21,39 +31,34 @@ from cxloop.identity.normalize import hashed_sql, normalized_sql
 from cxloop.model.fields import IDENTIFIER_FIELDS
 from cxloop.store import first_row
 
-__all__ = ["resolve_identities"]
+__all__ = ["BatchIdentities", "resolve_identities"]
 
-_ROWS = """
-SELECT record_id AS rid, batch_id, source, occurred_at, {ids} FROM records
-UNION ALL
-SELECT event_id AS rid, batch_id, source, occurred_at, {ids} FROM events
-"""
+_TEMPS = ("occ", "seed", "ident_keys", "nodes", "labels", "rowcomp", "comp_customer", "merged", "ident_new", "oldmap")
 
 
-def _occurrences(con: duckdb.DuckDBPyConnection) -> None:
-    ids = ", ".join(IDENTIFIER_FIELDS)
-    con.execute(
-        f"CREATE OR REPLACE TEMP TABLE occ AS SELECT rid, batch_id, source, occurred_at, id_type, value "
-        f"FROM ({_ROWS.format(ids=ids)}) UNPIVOT (value FOR id_type IN ({ids}))"
-    )
+@dataclass
+class BatchIdentities:
+    """What a batch brings: `rows` is a SQL relation of the rows it writes, with columns seq (>= 0),
+    occurred_at and `id_fields`; `replaced` a SQL relation of the customer_id of stored rows it replaced
+    (already deleted). Resolution leaves temp table `batch_customer(seq, customer_id)` for the writer."""
+
+    source: str
+    rows: str
+    id_fields: list[str]
+    replaced: str = "SELECT NULL::VARCHAR AS customer_id WHERE false"
 
 
-def _record_identities(con: duckdb.DuckDBPyConnection, batch_id: str) -> None:
-    con.execute(
-        """
-        INSERT INTO identities (id_type, value, customer_id, source, first_seen, last_seen)
-        SELECT id_type, value, NULL, any_value(source), min(occurred_at), max(occurred_at)
-        FROM occ WHERE batch_id = ? GROUP BY id_type, value
-        ON CONFLICT (id_type, value) DO UPDATE SET
-            first_seen = least(identities.first_seen, excluded.first_seen),
-            last_seen = greatest(identities.last_seen, excluded.last_seen)
-        """,
-        [batch_id],
-    )
+def _unpivot(select: str, fields: list[str]) -> str:
+    """(r, key, ev, occurred_at, id_type, value) per non-null identifier of each row of `select`."""
+    if not fields:
+        return ("SELECT NULL::BIGINT AS r, NULL::VARCHAR AS key, NULL::BOOLEAN AS ev, NULL::TIMESTAMP AS "
+                "occurred_at, NULL::VARCHAR AS id_type, NULL::VARCHAR AS value WHERE false")
+    ids = ", ".join(fields)
+    return f"SELECT r, key, ev, occurred_at, id_type, value FROM ({select}) UNPIVOT (value FOR id_type IN ({ids}))"
 
 
-def _blocklist(con: duckdb.DuckDBPyConnection, settings: Settings, batch_id: str, now: datetime,
-               salt: str | None) -> None:
+def _configured_blocklist(con: duckdb.DuckDBPyConnection, settings: Settings, now: datetime,
+                          salt: str | None) -> None:
     for entry in settings.identity.blocklist:
         for id_type in IDENTIFIER_FIELDS:
             norm = normalized_sql(id_type, "v", "config")
@@ -63,130 +68,262 @@ def _blocklist(con: duckdb.DuckDBPyConnection, settings: Settings, batch_id: str
                 "FROM (SELECT trim(?) AS v)) WHERE x IS NOT NULL ON CONFLICT DO NOTHING",
                 [id_type, now, entry],
             )
+
+
+def _occurrences(con: duckdb.DuckDBPyConnection, batch: BatchIdentities, now: datetime) -> None:
+    """`occ`: every (row, identifier) of the subgraph; new rows have r = seq, stored rows r < 0."""
+    fields = ", ".join(batch.id_fields)
+    new = f"SELECT seq AS r, NULL::VARCHAR AS key, NULL::BOOLEAN AS ev, occurred_at, {fields} FROM ({batch.rows})"
+    con.execute(f"CREATE OR REPLACE TEMP TABLE occ AS {_unpivot(new, batch.id_fields)}")
+    con.execute(
+        f"""
+        CREATE OR REPLACE TEMP TABLE seed AS
+        SELECT DISTINCT customer_id FROM (
+            SELECT i.customer_id FROM identities i SEMI JOIN (SELECT DISTINCT id_type, value FROM occ) o
+                ON i.id_type = o.id_type AND i.value = o.value
+            UNION ALL SELECT customer_id FROM ({batch.replaced})
+            UNION ALL SELECT i.customer_id FROM identities i SEMI JOIN identity_blocklist b
+                ON i.id_type = b.id_type AND i.value = b.value AND b.added_at = ?
+        ) WHERE customer_id IS NOT NULL
+        """,
+        [now],
+    )
+    seeded = first_row(con.execute("SELECT count(*) FROM seed"))
+    if not seeded or not seeded[0]:
+        return
+    ids = ", ".join(IDENTIFIER_FIELDS)
+    seed = "customer_id IN (SELECT customer_id FROM seed)"
+    stored = (
+        f"SELECT -row_number() OVER () AS r, key, ev, occurred_at, {ids} FROM ("
+        f"SELECT record_id AS key, false AS ev, occurred_at, {ids} FROM records WHERE {seed} "
+        f"UNION ALL SELECT event_id, true, occurred_at, {ids} FROM events WHERE {seed})"
+    )
+    con.execute(f"INSERT INTO occ {_unpivot(stored, list(IDENTIFIER_FIELDS))}")
+
+
+def _overshared_blocklist(con: duckdb.DuckDBPyConnection, settings: Settings, now: datetime) -> None:
+    """Blocklist the batch's identifiers seen beside too many distinct values of another type."""
+    limit = settings.identity.max_customers_per_identifier
+    con.execute(
+        """
+        CREATE OR REPLACE TEMP TABLE ident_keys AS
+        SELECT id_type, value, count(*) AS n, min(occurred_at) FILTER (WHERE r >= 0) AS first_seen,
+               max(occurred_at) FILTER (WHERE r >= 0) AS last_seen, bool_or(r >= 0) AS is_new
+        FROM occ GROUP BY id_type, value
+        """
+    )
     con.execute(
         """
         INSERT INTO identity_blocklist
-        SELECT a.id_type, a.value, 'seen with ' || max(n) || ' distinct ' || arg_max(b_type, n) || ' values', ?
+        SELECT id_type, value, 'seen with ' || max(n) || ' distinct ' || arg_max(b_type, (n, b_type)) || ' values', ?
         FROM (
             SELECT a.id_type, a.value, b.id_type AS b_type, count(DISTINCT b.value) AS n
-            FROM occ a JOIN occ b ON a.rid = b.rid AND a.id_type <> b.id_type
-            WHERE (a.id_type, a.value) IN (SELECT id_type, value FROM occ WHERE batch_id = ?)
+            FROM (SELECT o.* FROM occ o SEMI JOIN (
+                    SELECT id_type, value FROM ident_keys WHERE is_new AND n > ?) c
+                  ON o.id_type = c.id_type AND o.value = c.value) a
+            JOIN occ b ON a.r = b.r AND a.id_type <> b.id_type
             GROUP BY ALL
-        ) a
+        )
         WHERE n > ?
-        GROUP BY a.id_type, a.value
+        GROUP BY id_type, value
         ON CONFLICT DO NOTHING
         """,
-        [now, batch_id, settings.identity.max_customers_per_identifier],
+        [now, limit, limit],
     )
 
 
 def _components(con: duckdb.DuckDBPyConnection) -> None:
+    """Label the subgraph's identifiers (`nodes`) and rows (`rowcomp`) with their component."""
     con.execute(
         """
         CREATE OR REPLACE TEMP TABLE nodes AS
-        SELECT id_type, value, customer_id, (row_number() OVER (ORDER BY id_type, value)) - 1 AS node
-        FROM identities i
-        WHERE NOT EXISTS (SELECT 1 FROM identity_blocklist b WHERE b.id_type = i.id_type AND b.value = i.value)
+        SELECT k.id_type, k.value, i.customer_id AS old_customer, (row_number() OVER ()) - 1 AS node
+        FROM (SELECT id_type, value FROM ident_keys
+              UNION SELECT id_type, value FROM identities WHERE customer_id IN (SELECT customer_id FROM seed)) k
+        LEFT JOIN identities i ON i.id_type = k.id_type AND i.value = k.value
+        ANTI JOIN identity_blocklist b ON b.id_type = k.id_type AND b.value = k.value
         """
     )
     edges = con.execute(
-        "SELECT n.node, min(n.node) OVER (PARTITION BY o.rid) AS root "
-        "FROM occ o JOIN nodes n USING (id_type, value)"
+        "SELECT o.r, n.node FROM occ o JOIN nodes n ON n.id_type = o.id_type AND n.value = o.value"
     ).fetchnumpy()
     count = first_row(con.execute("SELECT count(*) FROM nodes"))
     n_nodes = int(count[0]) if count else 0
-    labels = component_labels(n_nodes, np.asarray(edges["node"]), np.asarray(edges["root"]))
+    rows, node = np.asarray(edges["r"], dtype=np.int64), np.asarray(edges["node"], dtype=np.int64)
+    order = np.argsort(rows, kind="stable")
+    rows, node = rows[order], node[order]
+    same = rows[1:] == rows[:-1]  # consecutive identifiers of one row: link them
+    labels = component_labels(n_nodes, node[1:][same], node[:-1][same])
+    first = np.ones(len(rows), dtype=bool)
+    first[1:] = ~same
     con.register("labels_arrow", pa.table({"node": np.arange(n_nodes, dtype=np.int64), "comp": labels}))
+    con.register("rowcomp_arrow", pa.table({"r": rows[first], "comp": labels[node[first]]}))
     con.execute("CREATE OR REPLACE TEMP TABLE labels AS SELECT * FROM labels_arrow")
+    con.execute("CREATE OR REPLACE TEMP TABLE rowcomp AS SELECT * FROM rowcomp_arrow")
     con.unregister("labels_arrow")
+    con.unregister("rowcomp_arrow")
 
 
 def _assign_customers(con: duckdb.DuckDBPyConnection, now: datetime) -> None:
+    """One customer per component: the oldest existing id survives, else a new id from its first key.
+
+    When a component split, several parts may claim the same oldest id: the part with the smallest first
+    key keeps it and the others take their next-oldest unclaimed id (`_settle_contested`), else a new one.
+    """
     con.execute(
         """
         CREATE OR REPLACE TEMP TABLE comp_customer AS
-        WITH members AS (
-            SELECT l.comp, n.id_type || ':' || n.value AS key, c.customer_id, c.created_seq
-            FROM nodes n JOIN labels l USING (node) LEFT JOIN customers c USING (customer_id)
-        ), agg AS (
-            SELECT comp, min(key) AS first_key, arg_min(customer_id, created_seq) AS survivor
-            FROM members GROUP BY comp
+        WITH cand AS (
+            SELECT DISTINCT l.comp, c.customer_id, c.created_seq
+            FROM nodes n JOIN labels l USING (node) JOIN customers c ON c.customer_id = n.old_customer
+        ), best AS (
+            SELECT comp, arg_min(customer_id, created_seq) AS survivor FROM cand GROUP BY comp
+        ), keyed AS (
+            SELECT l.comp, min(n.id_type || ':' || n.value) AS first_key
+            FROM nodes n JOIN labels l USING (node) GROUP BY l.comp
         )
-        SELECT comp, coalesce(survivor, 'C' || substr(md5(first_key), 1, 15)) AS customer_id,
-               survivor IS NULL AS is_new, first_key
-        FROM agg
+        SELECT comp, first_key,
+            CASE WHEN rank = 1 THEN survivor WHEN rank IS NULL THEN 'C' || substr(md5(first_key), 1, 15)
+            END AS customer_id, rank > 1 AS contested, rank IS NULL AS derived
+        FROM (SELECT k.comp, k.first_key, b.survivor,
+                CASE WHEN b.survivor IS NOT NULL
+                    THEN row_number() OVER (PARTITION BY b.survivor ORDER BY k.first_key) END AS rank
+              FROM keyed k LEFT JOIN best b USING (comp))
         """
+    )
+    _settle_contested(con)
+    con.execute(
+        "UPDATE comp_customer SET customer_id = 'C' || substr(md5(first_key), 1, 15), derived = true "
+        "WHERE customer_id IS NULL"
+    )
+    # a derived id may already be taken (by a customer or alias outside this component): derive another
+    con.execute(
+        "UPDATE comp_customer SET customer_id = 'C' || substr(md5(first_key || ':' || CAST(? AS VARCHAR)), 1, 15) "
+        "WHERE derived AND (customer_id IN (SELECT customer_id FROM customers) "
+        "OR customer_id IN (SELECT alias_id FROM customer_aliases))",
+        [now],
     )
     con.execute(
         """
         INSERT INTO customers
         SELECT customer_id, ?, (SELECT coalesce(max(created_seq), 0) FROM customers)
                + row_number() OVER (ORDER BY first_key)
-        FROM comp_customer WHERE is_new
+        FROM comp_customer WHERE derived
         """,
         [now],
     )
-    merged = """
-        SELECT DISTINCT n.customer_id AS alias_id, cc.customer_id
+    con.execute(
+        """
+        CREATE OR REPLACE TEMP TABLE merged AS
+        SELECT n.old_customer AS alias_id, arg_min(cc.customer_id, cc.first_key) AS customer_id
         FROM nodes n JOIN labels l USING (node) JOIN comp_customer cc USING (comp)
-        WHERE n.customer_id IS NOT NULL AND n.customer_id <> cc.customer_id
-    """
-    con.execute(f"CREATE OR REPLACE TEMP TABLE merged AS {merged}")
+        WHERE n.old_customer IS NOT NULL
+          AND n.old_customer NOT IN (SELECT customer_id FROM comp_customer)
+        GROUP BY n.old_customer
+        """
+    )
     con.execute(
         "UPDATE customer_aliases SET customer_id = m.customer_id FROM merged m "
         "WHERE customer_aliases.customer_id = m.alias_id"
     )
-    con.execute("INSERT INTO customer_aliases SELECT alias_id, customer_id, ? FROM merged ON CONFLICT DO NOTHING", [now])
-    con.execute("DELETE FROM customers WHERE customer_id IN (SELECT alias_id FROM merged)")
+    con.execute(
+        "INSERT INTO customer_aliases SELECT alias_id, customer_id, ? FROM merged ON CONFLICT DO NOTHING", [now]
+    )
+
+
+def _settle_contested(con: duckdb.DuckDBPyConnection) -> None:
+    """Give each part of a split its oldest existing id no other part kept (greedy, by first key).
+
+    Only the few components whose oldest id another part kept reach this Python loop.
+    """
+    contested = con.execute(
+        """
+        SELECT cc.comp, list(c.customer_id ORDER BY c.created_seq, c.customer_id)
+        FROM comp_customer cc JOIN labels l USING (comp) JOIN nodes n USING (node)
+        JOIN customers c ON c.customer_id = n.old_customer
+        WHERE cc.contested GROUP BY cc.comp, cc.first_key ORDER BY cc.first_key
+        """
+    ).fetchall()
+    if not contested:
+        return
+    kept = con.execute("SELECT customer_id FROM comp_customer WHERE customer_id IS NOT NULL").fetchall()
+    taken = {c for (c,) in kept}
+    settled: list[tuple[int, str]] = []
+    for comp, candidates in contested:
+        choice = next((c for c in candidates if c not in taken), None)
+        if choice is not None:
+            taken.add(choice)
+            settled.append((comp, choice))
+    if settled:
+        con.executemany("UPDATE comp_customer SET customer_id = ? WHERE comp = ?", [[c, k] for k, c in settled])
+
+
+def _write_identities(con: duckdb.DuckDBPyConnection, source: str) -> None:
+    """Replace the subgraph's identities with their new customer and first/last seen."""
     con.execute(
         """
-        UPDATE identities SET customer_id = x.customer_id
-        FROM (SELECT n.id_type, n.value, cc.customer_id FROM nodes n JOIN labels l USING (node)
-              JOIN comp_customer cc USING (comp)) x
-        WHERE identities.id_type = x.id_type AND identities.value = x.value
-          AND identities.customer_id IS DISTINCT FROM x.customer_id
-        """
+        CREATE OR REPLACE TEMP TABLE ident_new AS
+        SELECT k.id_type, k.value, cc.customer_id, coalesce(i.source, ?) AS source,
+               least(i.first_seen, k.first_seen) AS first_seen, greatest(i.last_seen, k.last_seen) AS last_seen
+        FROM (SELECT id_type, value, first_seen, last_seen FROM ident_keys
+              UNION ALL SELECT id_type, value, NULL, NULL FROM identities
+              WHERE customer_id IN (SELECT customer_id FROM seed)
+                AND (id_type, value) NOT IN (SELECT id_type, value FROM ident_keys)) k
+        LEFT JOIN identities i ON i.id_type = k.id_type AND i.value = k.value
+        LEFT JOIN nodes n ON n.id_type = k.id_type AND n.value = k.value
+        LEFT JOIN labels l ON l.node = n.node
+        LEFT JOIN comp_customer cc ON cc.comp = l.comp
+        """,
+        [source],
     )
+    stored = first_row(con.execute("SELECT count(*) FROM identities"))
+    if stored and stored[0]:
+        con.execute(
+            "DELETE FROM identities WHERE (id_type, value) IN (SELECT id_type, value FROM ident_new)"
+        )
+    con.execute("INSERT INTO identities SELECT * FROM ident_new")
     con.execute(
-        "UPDATE identities SET customer_id = NULL WHERE customer_id IS NOT NULL AND (id_type, value) IN "
-        "(SELECT id_type, value FROM identity_blocklist)"
-    )
-    con.execute(
-        "DELETE FROM customers WHERE customer_id NOT IN "
-        "(SELECT customer_id FROM identities WHERE customer_id IS NOT NULL)"
+        "DELETE FROM customers WHERE customer_id IN (SELECT alias_id FROM merged) OR ("
+        "customer_id IN (SELECT customer_id FROM seed) AND customer_id NOT IN "
+        "(SELECT customer_id FROM ident_new WHERE customer_id IS NOT NULL))"
     )
 
 
 def _point_rows(con: duckdb.DuckDBPyConnection) -> None:
+    """`batch_customer` for the new rows; stored rows of the seed customers are re-pointed in place."""
     con.execute(
-        """
-        CREATE OR REPLACE TEMP TABLE rowmap AS
-        SELECT o.rid, min(i.customer_id) AS customer_id
-        FROM occ o JOIN identities i USING (id_type, value)
-        WHERE i.customer_id IS NOT NULL GROUP BY o.rid
-        """
+        "CREATE OR REPLACE TEMP TABLE batch_customer AS "
+        "SELECT r AS seq, cc.customer_id FROM rowcomp JOIN comp_customer cc USING (comp) WHERE r >= 0"
     )
-    for table, key in (("records", "record_id"), ("events", "event_id")):
+    seeded = first_row(con.execute("SELECT count(*) FROM seed"))
+    if not seeded or not seeded[0]:
+        return
+    con.execute(
+        "CREATE OR REPLACE TEMP TABLE oldmap AS SELECT DISTINCT o.key, o.ev, cc.customer_id "
+        "FROM occ o JOIN rowcomp USING (r) JOIN comp_customer cc USING (comp) WHERE o.r < 0"
+    )
+    for table, key, ev in (("records", "record_id", False), ("events", "event_id", True)):
+        # a stored row left with no linking identifier (all blocklisted) belongs to no customer
         con.execute(
-            f"UPDATE {table} SET customer_id = m.customer_id FROM rowmap m "
-            f"WHERE {table}.{key} = m.rid AND {table}.customer_id IS DISTINCT FROM m.customer_id"
+            f"UPDATE {table} SET customer_id = NULL WHERE customer_id IN (SELECT customer_id FROM seed) "
+            f"AND {key} NOT IN (SELECT key FROM oldmap WHERE ev = {ev})"
         )
         con.execute(
-            f"UPDATE {table} SET customer_id = NULL WHERE customer_id IS NOT NULL "
-            f"AND {key} NOT IN (SELECT rid FROM rowmap)"
+            f"UPDATE {table} SET customer_id = m.customer_id FROM (SELECT * FROM oldmap WHERE ev = {ev}) m "
+            f"WHERE {table}.{key} = m.key AND {table}.customer_id IS DISTINCT FROM m.customer_id"
         )
 
 
 def resolve_identities(
-    con: duckdb.DuckDBPyConnection, settings: Settings, batch_id: str, now: datetime, salt: str | None
+    con: duckdb.DuckDBPyConnection, settings: Settings, batch: BatchIdentities, now: datetime, salt: str | None
 ) -> None:
     """Link the batch's identifiers into customers; runs inside the caller's transaction."""
-    _occurrences(con)
-    _record_identities(con, batch_id)
-    _blocklist(con, settings, batch_id, now, salt)
+    _configured_blocklist(con, settings, now, salt)
+    _occurrences(con, batch, now)
+    _overshared_blocklist(con, settings, now)
     _components(con)
     _assign_customers(con, now)
+    _write_identities(con, batch.source)
     _point_rows(con)
-    for temp in ("occ", "nodes", "labels", "comp_customer", "merged", "rowmap"):
+    for temp in _TEMPS:
         con.execute(f"DROP TABLE IF EXISTS {temp}")

@@ -18,12 +18,13 @@ from typing import Any
 import duckdb
 import pyarrow as pa
 
-from cxloop.app.identity_service import resolve_identities
+from cxloop.app.identity_service import BatchIdentities, resolve_identities
 from cxloop.app.workspace import Workspace
 from cxloop.config import SourceProfile
 from cxloop.errors import UsageError
 from cxloop.ingest.connectors import ReadResult, detect_format, read_export
 from cxloop.ingest.transform import StagingPlan, staged_fields, staging_sql
+from cxloop.model.fields import IDENTIFIER_FIELDS
 from cxloop.store import first_row
 
 __all__ = ["XES_MAPPING", "Stopwatch", "ingest", "resolve_profile"]
@@ -117,11 +118,10 @@ def ingest(
     try:
         with clock("stage"):
             con.execute(f"CREATE OR REPLACE TEMP TABLE stage AS {sql}")
-        counts = _write_batch(ws, (source, str(path), batch_id, now), read, profile, staged_fields(plan), clock)
-        with clock("identity"):
-            resolve_identities(con, ws.settings, batch_id, now, plan.salt)
+        counts = _write_batch(ws, (source, str(path), batch_id, now), read, profile, plan, clock)
         with clock("commit"):
-            con.execute("DROP TABLE IF EXISTS stage")
+            for temp in ("stage", "judged", "batch_customer"):
+                con.execute(f"DROP TABLE IF EXISTS {temp}")
             con.execute("COMMIT")
     except BaseException:
         con.execute("ROLLBACK")
@@ -144,9 +144,10 @@ def _write_batch(
     batch: tuple[str, str, str, datetime],
     read: ReadResult,
     profile: SourceProfile,
-    fields: list[str],
+    plan: StagingPlan,
     clock: Stopwatch,
 ) -> dict[str, int]:
+    """Rejects, then judge the good rows, link identities, and write records and events."""
     source, file, batch_id, now = batch
     con = ws.con
     options = json.dumps(profile.model_dump(), ensure_ascii=False)
@@ -157,12 +158,22 @@ def _write_batch(
     )
     with clock("rejects"):
         _write_rejects(ws, source, file, batch_id, read)
-    counts = {"inserted": 0, "updated": 0, "unchanged": 0}
+    with clock("judge"):
+        counts, judged = _judge(con)
+    fields = staged_fields(plan)
+    ids = [f for f in fields if f in IDENTIFIER_FIELDS]
+    keep = "s.problems IS NULL" + (_WRITTEN if judged else "")
+    joined = "stage s LEFT JOIN judged j USING (seq)" if judged else "stage s"
+    with clock("identity"):
+        replaced = "SELECT NULL::VARCHAR AS customer_id WHERE false"
+        if judged:
+            replaced = _delete_replaced(con)
+        rows = f"SELECT s.seq, s.occurred_at{''.join(f', s.{i}' for i in ids)} FROM {joined} WHERE {keep}"
+        resolve_identities(con, ws.settings, BatchIdentities(source, rows, ids, replaced), now, plan.salt)
     with clock("write"):
         for table, key, is_event in (("records", "record_id", False), ("events", "event_id", True)):
             columns = [f for f in fields if f != "occurred_at" and not (is_event and f in _EVENT_DROP)]
-            for status, n in _write_table(con, (table, key, is_event), batch, columns).items():
-                counts[status] += n
+            _insert_rows(con, (table, key, is_event), batch, columns, judged)
     rejected = read.rows_read - sum(counts.values())
     con.execute(
         "UPDATE ingest_batches SET finished_at = ?, rows_read = ?, inserted = ?, updated = ?, unchanged = ?, "
@@ -204,34 +215,39 @@ def _write_rejects(ws: Workspace, source: str, file: str, batch_id: str, read: R
     )
 
 
-def _write_table(
-    con: duckdb.DuckDBPyConnection, target: tuple[str, str, bool], batch: tuple[str, str, str, datetime],
-    columns: list[str],
-) -> dict[str, int]:
-    """Write the batch's good rows routed to `target`; return {inserted, updated, unchanged} counts.
+# a judged row is written when it is the last of its id in the file and differs from the stored row
+_WRITTEN = " AND (j.seq IS NULL OR (j.is_last AND (j.db_hash IS NULL OR j.db_hash <> j.row_hash)))"
 
-    Only ids that repeat within the batch or are already stored need judging (a window over their rows
-    in file order: the first is compared with the stored row, each later one with its predecessor, the
-    last one is kept); every other row is a plain insert, so a fresh batch costs one pass.
+
+def _judge(con: duckdb.DuckDBPyConnection) -> tuple[dict[str, int], int]:
+    """Temp table `judged`: the good rows whose id repeats within the batch or is already stored.
+
+    Only those need judging (a window over their rows in file order: the first is compared with the
+    stored row, each later one with its predecessor, the last one is kept); every other good row is a
+    plain insert, so a fresh batch costs one aggregate. Returns ({inserted, updated, unchanged}, judged).
     """
-    table, key, is_event = target
-    source, _, batch_id, now = batch
-    rows = f"SELECT seq, id, row_hash FROM stage WHERE problems IS NULL AND is_event = {is_event}"
     con.execute(
-        f"""
+        """
         CREATE OR REPLACE TEMP TABLE judged AS
-        WITH b AS ({rows}),
-        dup AS (SELECT id FROM b GROUP BY id HAVING count(*) > 1),
-        hit AS (SELECT {key} AS id, row_hash AS db_hash, ingested_at AS db_ingested_at FROM {table}
-                WHERE {key} IN (SELECT id FROM b))
-        SELECT b.seq, b.row_hash, h.db_hash, h.db_ingested_at,
-            lag(b.row_hash) OVER (PARTITION BY b.id ORDER BY b.seq) AS prev_hash,
-            row_number() OVER (PARTITION BY b.id ORDER BY b.seq DESC) = 1 AS is_last, b.id
-        FROM b LEFT JOIN hit h ON h.id = b.id
-        WHERE h.id IS NOT NULL OR b.id IN (SELECT id FROM dup)
+        WITH b AS (SELECT seq, id, row_hash, is_event FROM stage WHERE problems IS NULL),
+        dup AS (SELECT id, is_event FROM b GROUP BY id, is_event HAVING count(*) > 1),
+        hit AS (
+            SELECT record_id AS id, false AS is_event, row_hash AS db_hash, ingested_at AS db_ingested_at,
+                customer_id AS db_customer
+            FROM records WHERE record_id IN (SELECT id FROM b WHERE NOT is_event)
+            UNION ALL
+            SELECT event_id, true, row_hash, ingested_at, customer_id
+            FROM events WHERE event_id IN (SELECT id FROM b WHERE is_event)
+        )
+        SELECT b.seq, b.id, b.is_event, b.row_hash, h.db_hash, h.db_ingested_at, h.db_customer,
+            lag(b.row_hash) OVER (PARTITION BY b.is_event, b.id ORDER BY b.seq) AS prev_hash,
+            row_number() OVER (PARTITION BY b.is_event, b.id ORDER BY b.seq DESC) = 1 AS is_last
+        FROM b LEFT JOIN hit h ON h.id = b.id AND h.is_event = b.is_event
+        WHERE h.id IS NOT NULL OR (b.id, b.is_event) IN (SELECT id, is_event FROM dup)
         """
     )
-    status = dict(con.execute(
+    counts = {"inserted": 0, "updated": 0, "unchanged": 0}
+    counts.update(con.execute(
         """
         SELECT CASE
             WHEN prev_hash IS NULL AND db_hash IS NULL THEN 'inserted'
@@ -240,34 +256,45 @@ def _write_table(
         FROM judged GROUP BY 1
         """
     ).fetchall())
-    counts = first_row(con.execute(
-        "SELECT count(*), count(*) FILTER (WHERE is_last AND db_hash IS NOT NULL AND db_hash <> row_hash) "
-        "FROM judged"
+    totals = first_row(con.execute(
+        "SELECT (SELECT count(*) FROM stage WHERE problems IS NULL), (SELECT count(*) FROM judged)"
     ))
-    n_judged, n_replaced = counts if counts else (0, 0)
-    total = first_row(con.execute(f"SELECT count(*) FROM stage WHERE problems IS NULL AND is_event = {is_event}"))
-    status["inserted"] = status.get("inserted", 0) + (total[0] if total else 0) - n_judged
-    if n_replaced:
+    good, judged = totals if totals else (0, 0)
+    counts["inserted"] += good - judged
+    return {k: int(v) for k, v in counts.items()}, int(judged)
+
+
+def _delete_replaced(con: duckdb.DuckDBPyConnection) -> str:
+    """Delete stored rows the batch replaces; return a relation of their customers (to re-resolve)."""
+    replaced = "is_last AND db_hash IS NOT NULL AND db_hash <> row_hash"
+    for table, key, is_event in (("records", "record_id", False), ("events", "event_id", True)):
         con.execute(
-            f"DELETE FROM {table} WHERE {key} IN "
-            "(SELECT id FROM judged WHERE is_last AND db_hash IS NOT NULL AND db_hash <> row_hash)"
+            f"DELETE FROM {table} WHERE {key} IN (SELECT id FROM judged WHERE {replaced} AND is_event = {is_event})"
         )
-    cols = ", ".join(columns)
-    join, keep = "", ""
-    if n_judged:
-        join = " LEFT JOIN judged j USING (seq)"
-        keep = " AND (j.seq IS NULL OR (j.is_last AND (j.db_hash IS NULL OR j.db_hash <> j.row_hash)))"
-    ingested = "coalesce(j.db_ingested_at, ?)" if n_judged else "CAST(? AS TIMESTAMP)"
+    return f"SELECT db_customer AS customer_id FROM judged WHERE {replaced}"
+
+
+def _insert_rows(
+    con: duckdb.DuckDBPyConnection, target: tuple[str, str, bool], batch: tuple[str, str, str, datetime],
+    columns: list[str], judged: int,
+) -> None:
+    """Insert the batch's written rows routed to `target`, with their customer."""
+    table, key, is_event = target
+    source, _, batch_id, now = batch
+    join = " LEFT JOIN judged j USING (seq)" if judged else ""
+    keep = _WRITTEN if judged else ""
+    ingested = "coalesce(j.db_ingested_at, ?)" if judged else "CAST(? AS TIMESTAMP)"
+    cols = "".join(f"{c}, " for c in columns)
+    values = "".join(f"s.{c}, " for c in columns)
     con.execute(
-        f"INSERT INTO {table} ({key}, source, occurred_at, seq, batch_id, {cols + ', ' if cols else ''}"
-        f"attributes, raw, row_hash, ingested_at, updated_at) "
-        f"SELECT s.id, ?, s.occurred_at, s.seq, ?, {', '.join(f's.{c}' for c in columns) + ', ' if cols else ''}"
+        f"INSERT INTO {table} ({key}, source, occurred_at, seq, batch_id, customer_id, {cols}"
+        "attributes, raw, row_hash, ingested_at, updated_at) "
+        f"SELECT s.id, ?, s.occurred_at, s.seq, ?, bc.customer_id, {values}"
         f"s.attributes, s.raw, s.row_hash, {ingested}, ? "
-        f"FROM stage s{join} WHERE s.problems IS NULL AND s.is_event = {is_event}{keep}",
+        f"FROM stage s{join} LEFT JOIN batch_customer bc USING (seq) "
+        f"WHERE s.problems IS NULL AND s.is_event = {is_event}{keep}",
         [source, batch_id, now, now],
     )
-    con.execute("DROP TABLE IF EXISTS judged")
-    return {k: int(v) for k, v in status.items() if v}
 
 
 def list_rejects(ws: Workspace, *, batch: str | None = None, limit: int = 1000) -> list[dict[str, Any]]:
