@@ -32,7 +32,9 @@ def _parse_maps(maps: list[str]) -> dict[str, str]:
 @cli_command
 def ingest(
     file: Annotated[Path, typer.Argument(help="Export to ingest: CSV/TSV, XLSX, JSONL, Parquet or XES(.gz).")],
-    source: Annotated[str | None, typer.Option(help="Source name; its profile in cxloop.toml maps the columns.")] = None,
+    source: Annotated[
+        str | None, typer.Option(help="Source name; its profile in cxloop.toml maps the columns.")
+    ] = None,
     channel: Annotated[str | None, typer.Option(help="Ad hoc: channel of every row (a mapped column wins).")] = None,
     kind: Annotated[str | None, typer.Option(help="Ad hoc: kind of every row, e.g. review, call, event.")] = None,
     map_: Annotated[list[str] | None, typer.Option("--map", help="Ad hoc: FIELD=COLUMN, repeatable.")] = None,

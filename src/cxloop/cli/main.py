@@ -59,10 +59,10 @@ def main() -> None:
     except click_exc.UsageError as exc:
         print_error(UsageError(exc.format_message()), OutputFormat.json if _wants_json(argv) else None)
         sys.exit(2)
-    except click_exc.Abort:
+    except typer.Abort:
         sys.stderr.write("aborted\n")
         sys.exit(130)
-    except click_exc.Exit as exc:
+    except typer.Exit as exc:
         sys.exit(exc.exit_code)
     sys.exit(code if isinstance(code, int) else 0)
 
