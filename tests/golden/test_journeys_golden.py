@@ -133,9 +133,9 @@ def test_episodes_split_by_gap_and_health(ws: Workspace) -> None:
     assert (worst["contacts"], worst["channel_switches"], worst["transfers"]) == (6, 4, 1)
     assert worst["channels"] == ["chat", "hotline", "wecom"]
     assert worst["elapsed_seconds"] == 3 * 86400 and worst["outcome"] == "resolved"
-    # effort 1/(1+5+0.5*4+0.5*1), time 1/(1+72/24), outcome 1, emotion 0.5 (no sentiment)
-    expected = 100 * (0.35 / 8.5 + 0.2 * 0.25 + 0.25 * 1.0 + 0.2 * 0.5)
-    assert worst["health"] == round(expected, 1) == 44.1
+    # effort 1/(1+5+0.5*4+0.5*1), time 1/(1+72/24), outcome 1/6 (resolved at the 6th contact), emotion 0.5
+    expected = 100 * (0.4 / 8.5 + 0.15 * 0.25 + 0.25 / 6 + 0.2 * 0.5)
+    assert worst["health"] == round(expected, 1) == 22.6
     assert all(e["health"] == 90.0 for e in data["episodes"][1:])
     assert data["notes"], "no enrichments: the output says so"
     stages = {r["stage"]: r for r in data["health_by"]["stage"]}

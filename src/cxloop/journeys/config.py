@@ -14,8 +14,8 @@ non_contact_kinds = ["survey_response", "review", "post"]   # rows that are not 
 [journeys.stage_map.channel]
 store = "purchase"
 [journeys.health]                  # weights of the episode health score (see docs/journeys.md)
-effort = 0.35
-time = 0.2
+effort = 0.4
+time = 0.15
 outcome = 0.25
 emotion = 0.2
 target_hours = 24
@@ -97,8 +97,8 @@ class HealthWeights(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
 
-    effort: float = Field(default=0.35, ge=0)
-    time: float = Field(default=0.2, ge=0)
+    effort: float = Field(default=0.4, ge=0)
+    time: float = Field(default=0.15, ge=0)
     outcome: float = Field(default=0.25, ge=0)
     emotion: float = Field(default=0.2, ge=0)
     target_hours: float = Field(default=24.0, gt=0)

@@ -10,7 +10,8 @@ the text matched none); without any enrichment every contact of a customer share
 Health (0-100, higher is better) is a weighted mean of four parts in [0, 1] (weights in `[journeys.health]`):
 - effort  = 1 / (1 + (contacts - 1) + 0.5 * channel_switches + 0.5 * transfers)
 - time    = 1 / (1 + elapsed_hours / target_hours)           (0.5 when it took target_hours)
-- outcome = 1 resolved, 0.25 transferred, 0 unresolved or abandoned, 0.5 unknown (the last contact's)
+- outcome = 1/contacts resolved (first-contact resolution earns 1), 0.25/contacts transferred,
+            0 unresolved or abandoned, 0.5/contacts unknown (the outcome of the episode's last contact)
 - emotion = (mean sentiment_score + 1) / 2                     (0.5 without sentiment)
 Everything is portable Ibis: windows (lag, cumulative sum, row_number), filtered aggregates, joins.
 """
@@ -103,18 +104,17 @@ def _health(t: ir.Table, config: JourneyConfig) -> ir.Table:
     extra = (t.contacts - 1) + 0.5 * t.channel_switches + 0.5 * t.transfers
     elapsed_h = t.elapsed_seconds / 3600.0
     resolved = ibis.literal(config.resolved_outcomes or ["resolved"])
-    outcome = (
-        ibis.cases(
-            (resolved.contains(t.outcome), 1.0),
-            (t.outcome == "transferred", 0.25),
-            (t.outcome.isin(["unresolved", "abandoned"]), 0.0),
-            else_=0.5,
-        )
+    # First-contact resolution is the standard: resolving at the n-th contact earns 1/n of the credit.
+    outcome = ibis.cases(
+        (resolved.contains(t.outcome), 1.0 / t.contacts),
+        (t.outcome == "transferred", 0.25 / t.contacts),
+        (t.outcome.isin(["unresolved", "abandoned"]), 0.0),
+        else_=0.5 / t.contacts,
     )
     t = t.mutate(
         effort=(1.0 / (1.0 + extra)).cast("float64"),
         time=(1.0 / (1.0 + elapsed_h / h.target_hours)).cast("float64"),
-        outcome_score=outcome.fill_null(0.5).cast("float64"),
+        outcome_score=outcome.cast("float64"),
         emotion=((t.sentiment_mean + 1.0) / 2.0).fill_null(0.5).cast("float64"),
     )
     total = h.effort + h.time + h.outcome + h.emotion
