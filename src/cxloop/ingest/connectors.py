@@ -7,6 +7,7 @@ sheet's row number) and `__seq` (0-based position in the file, which keeps ties 
 
 from __future__ import annotations
 
+import codecs
 import csv
 import io
 import json
@@ -83,23 +84,57 @@ def _check_header(names: list[str], file: str) -> list[str]:
     return cleaned
 
 
+def _is_utf8(data: bytes) -> bool:
+    """Strict UTF-8 check at memory speed (Arrow's validator), without building a Python str."""
+    offsets = pa.array([0, len(data)], pa.int64()).buffers()[1]
+    array = pa.Array.from_buffers(pa.large_string(), 1, [None, offsets, pa.py_buffer(data)])
+    try:
+        array.validate(full=True)
+    except pa.ArrowInvalid:
+        return False
+    return True
+
+
+def _has_quoted_newline(payload: bytes) -> bool:
+    """Whether a newline sits inside a quoted field (an odd number of quotes before it).
+
+    Arrow's multi-threaded reader splits blocks at newlines; only when a quoted value spans lines must it
+    use its slower quote-aware splitting (`newlines_in_values`), ~2.5x slower on a 100 MB export.
+    """
+    if b'"' not in payload:
+        return False
+    raw = np.frombuffer(payload, dtype=np.uint8)
+    quotes = np.flatnonzero(raw == ord('"'))
+    newlines = np.flatnonzero(raw == ord("\n"))
+    return bool((np.searchsorted(quotes, newlines) & 1).any())
+
+
+def _utf8_payload(data: bytes, encoding: str, file: str) -> tuple[bytes, str]:
+    """The export as UTF-8 bytes (BOM dropped) and the encoding it was read in."""
+    if encoding.lower() in ("auto", "utf-8", "utf8", "utf-8-sig") and _is_utf8(data):
+        used = "utf-8" if encoding.lower() == "auto" else codecs.lookup(encoding).name
+        return data.removeprefix(b"\xef\xbb\xbf"), used
+    text, used = decode_bytes(data, encoding, file)
+    return text.encode("utf-8"), used
+
+
 def read_delimited(path: Path, *, delimiter: str, encoding: str) -> ReadResult:
     file = str(path)
     try:
         data = path.read_bytes()
     except OSError as exc:
         raise InputError(f"{file}: cannot read file: {exc.strerror}", file=file) from exc
-    text, used = decode_bytes(data, encoding, file)
-    first_line = text.split("\n", 1)[0].rstrip("\r")
+    payload, used = _utf8_payload(data, encoding, file)
+    del data
+    end = payload.find(b"\n")
+    first_line = (payload if end < 0 else payload[:end]).decode("utf-8").rstrip("\r")
     names = _check_header(next(csv.reader([first_line], delimiter=delimiter), []), file)
-    payload = text.encode("utf-8") if used != "utf-8" else data.removeprefix(b"\xef\xbb\xbf")
-    del text
     convert = pacsv.ConvertOptions(
         column_types={n: pa.string() for n in names}, strings_can_be_null=True, null_values=[""],
-        quoted_strings_can_be_null=True,
+        quoted_strings_can_be_null=True, check_utf8=False,  # the payload is valid UTF-8 already
     )
     read = pacsv.ReadOptions(column_names=names, skip_rows=1, block_size=1 << 24)
-    parse = pacsv.ParseOptions(delimiter=delimiter, newlines_in_values=True)
+    parse = pacsv.ParseOptions(delimiter=delimiter, newlines_in_values=_has_quoted_newline(payload))
     try:
         table = pacsv.read_csv(io.BytesIO(payload), read_options=read, parse_options=parse, convert_options=convert)
         return ReadResult(_finish(table, np.arange(1, table.num_rows + 1)), [], used)
