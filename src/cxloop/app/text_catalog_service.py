@@ -251,11 +251,13 @@ def read_labelled(path: Path, text_col: str, label_col: str, label_map: str | No
     suffix = path.suffix.lower()
     if suffix in (".jsonl", ".ndjson"):
         rows = [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
+    elif suffix == ".json":  # a JSON array of objects
+        rows = json.loads(path.read_text(encoding="utf-8"))
     elif suffix in (".csv", ".tsv", ".txt"):
         with path.open(encoding="utf-8-sig", newline="") as handle:
             rows = list(csv.DictReader(handle, delimiter="," if suffix == ".csv" else "\t"))
     else:
-        raise InputError(f"{path}: data files are .csv, .tsv or .jsonl", file=str(path))
+        raise InputError(f"{path}: data files are .csv, .tsv, .jsonl or .json", file=str(path))
     if not rows:
         raise InputError(f"{path} holds no rows", file=str(path))
     for col in (text_col, label_col):
