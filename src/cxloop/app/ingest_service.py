@@ -99,8 +99,8 @@ def ingest(
 ) -> dict[str, Any]:
     """Ingest `path` as one batch; return its counts (they add up to rows_read).
 
-    `timings`, when given, receives the seconds spent per stage (read, stage, rejects, write, identity,
-    commit) for benchmarks and profiling; it is not part of the returned counts.
+    `timings`, when given, receives the seconds spent per stage (read, stage, batch, rejects, judge,
+    identity, write, commit) for benchmarks and profiling; it is not part of the returned counts.
     """
     clock = Stopwatch(timings)
     path = Path(path)
@@ -151,11 +151,12 @@ def _write_batch(
     source, file, batch_id, now = batch
     con = ws.con
     options = json.dumps(profile.model_dump(), ensure_ascii=False)
-    con.execute(
-        "INSERT INTO ingest_batches (batch_id, source, file, file_sha256, started_at, options) "
-        "VALUES (?, ?, ?, ?, ?, ?)",
-        [batch_id, source, file, _file_digest(Path(file)), now, options],
-    )
+    with clock("batch"):
+        con.execute(
+            "INSERT INTO ingest_batches (batch_id, source, file, file_sha256, started_at, options) "
+            "VALUES (?, ?, ?, ?, ?, ?)",
+            [batch_id, source, file, _file_digest(Path(file)), now, options],
+        )
     with clock("rejects"):
         _write_rejects(ws, source, file, batch_id, read)
     with clock("judge"):

@@ -1,0 +1,1 @@
+"""Reproducible benchmarks; run them with `.venv/bin/python -m benchmarks.run [name ...]`."""
