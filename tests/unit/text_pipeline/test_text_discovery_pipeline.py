@@ -32,6 +32,7 @@ def _corpus(rng: np.random.Generator) -> tuple[list[str], list[str]]:
     return texts, gold
 
 
+@pytest.mark.slow
 def test_discovery_recovers_planted_groups_with_keyword_labels() -> None:
     texts, gold = _corpus(np.random.default_rng(3))
     words = ("铰链", "咔咔", "贴纸", "起泡", "胶水味", "刺鼻")
@@ -45,6 +46,7 @@ def test_discovery_recovers_planted_groups_with_keyword_labels() -> None:
         assert cluster.size >= 5 and cluster.examples and cluster.cluster_id.startswith("cand-")
 
 
+@pytest.mark.slow
 def test_discovery_fixed_k_and_empty_input() -> None:
     texts, _ = _corpus(np.random.default_rng(0))
     assert discover_topics(texts, options=DiscoveryOptions(k=3)).k == 3
