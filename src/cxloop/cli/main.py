@@ -17,6 +17,7 @@ except ImportError:  # pragma: no cover
 from cxloop.cli import (
     customers_cmds,
     demo_cmd,
+    eval_cmds,
     ingest_cmds,
     journeys_cmds,
     metrics_cmds,
@@ -35,8 +36,8 @@ app = typer.Typer(
     pretty_exceptions_enable=False,
 )
 
-for module in (workspace_cmds, ingest_cmds, customers_cmds, journeys_cmds, metrics_cmds, demo_cmd, text_cmds,
-               serve_cmd):
+for module in (workspace_cmds, ingest_cmds, customers_cmds, journeys_cmds, metrics_cmds, demo_cmd, eval_cmds,
+               text_cmds, serve_cmd):
     module.register(app)
 
 
