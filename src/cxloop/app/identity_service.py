@@ -33,7 +33,7 @@ from cxloop.store import first_row
 
 __all__ = ["BatchIdentities", "resolve_identities"]
 
-_TEMPS = ("occ", "seed", "ident_keys", "nodes", "labels", "rowcomp", "comp_customer", "merged", "ident_new", "oldmap")
+_TEMPS = ("occ", "seed", "ident_keys", "keys", "comp_customer", "merged", "oldmap")
 
 
 @dataclass
@@ -45,6 +45,7 @@ class BatchIdentities:
     source: str
     rows: str
     id_fields: list[str]
+    size: int  # rows in the staged batch (seq runs 0..size-1)
     replaced: str = "SELECT NULL::VARCHAR AS customer_id WHERE false"
 
 
@@ -75,13 +76,16 @@ def _occurrences(con: duckdb.DuckDBPyConnection, batch: BatchIdentities, now: da
     fields = ", ".join(batch.id_fields)
     new = f"SELECT seq AS r, NULL::VARCHAR AS key, NULL::BOOLEAN AS ev, occurred_at, {fields} FROM ({batch.rows})"
     con.execute(f"CREATE OR REPLACE TEMP TABLE occ AS {_unpivot(new, batch.id_fields)}")
+    known = first_row(con.execute("SELECT count(*) FROM (SELECT 1 FROM identities LIMIT 1)"))
+    probe = (
+        "SELECT i.customer_id FROM identities i SEMI JOIN (SELECT DISTINCT id_type, value FROM occ) o "
+        "ON i.id_type = o.id_type AND i.value = o.value UNION ALL" if known and known[0] else ""
+    )
     con.execute(
         f"""
         CREATE OR REPLACE TEMP TABLE seed AS
         SELECT DISTINCT customer_id FROM (
-            SELECT i.customer_id FROM identities i SEMI JOIN (SELECT DISTINCT id_type, value FROM occ) o
-                ON i.id_type = o.id_type AND i.value = o.value
-            UNION ALL SELECT customer_id FROM ({batch.replaced})
+            {probe} SELECT customer_id FROM ({batch.replaced})
             UNION ALL SELECT i.customer_id FROM identities i SEMI JOIN identity_blocklist b
                 ON i.id_type = b.id_type AND i.value = b.value AND b.added_at = ?
         ) WHERE customer_id IS NOT NULL
@@ -132,36 +136,47 @@ def _overshared_blocklist(con: duckdb.DuckDBPyConnection, settings: Settings, no
     )
 
 
-def _components(con: duckdb.DuckDBPyConnection) -> None:
-    """Label the subgraph's identifiers (`nodes`) and rows (`rowcomp`) with their component."""
+class _Graph:
+    """The subgraph's identifiers as an Arrow table in node order (node i = row i), with components."""
+
+    def __init__(self, nodes: pa.Table, labels: np.ndarray, row: np.ndarray, row_comp: np.ndarray) -> None:
+        self.nodes, self.labels, self.row, self.row_comp = nodes, labels, row, row_comp
+
+
+def _components(con: duckdb.DuckDBPyConnection) -> _Graph:
+    """Number the subgraph's identifiers (`keys`, blocklisted ones aside) and label their components.
+
+    Edges: consecutive identifiers of one row (rows sorted by r); scipy's connected components.
+    """
     con.execute(
         """
-        CREATE OR REPLACE TEMP TABLE nodes AS
-        SELECT k.id_type, k.value, i.customer_id AS old_customer, (row_number() OVER ()) - 1 AS node
-        FROM (SELECT id_type, value FROM ident_keys
-              UNION SELECT id_type, value FROM identities WHERE customer_id IN (SELECT customer_id FROM seed)) k
+        CREATE OR REPLACE TEMP TABLE keys AS
+        SELECT k.*, i.customer_id AS old_customer, i.source AS old_source, i.first_seen AS old_first,
+               i.last_seen AS old_last, b.id_type IS NOT NULL AS blocked
+        FROM (SELECT id_type, value, first_seen, last_seen FROM ident_keys
+              UNION ALL SELECT id_type, value, NULL, NULL FROM identities
+              WHERE customer_id IN (SELECT customer_id FROM seed)
+                AND (id_type, value) NOT IN (SELECT id_type, value FROM ident_keys)) k
         LEFT JOIN identities i ON i.id_type = k.id_type AND i.value = k.value
-        ANTI JOIN identity_blocklist b ON b.id_type = k.id_type AND b.value = k.value
+        LEFT JOIN identity_blocklist b ON b.id_type = k.id_type AND b.value = k.value
         """
     )
+    nodes = con.sql("SELECT * EXCLUDE (blocked) FROM keys WHERE NOT blocked").to_arrow_table()
+    nodes = nodes.append_column("node", pa.array(np.arange(nodes.num_rows, dtype=np.int64)))
+    con.register("nodes", nodes)
     edges = con.execute(
         "SELECT o.r, n.node FROM occ o JOIN nodes n ON n.id_type = o.id_type AND n.value = o.value"
     ).fetchnumpy()
-    count = first_row(con.execute("SELECT count(*) FROM nodes"))
-    n_nodes = int(count[0]) if count else 0
     rows, node = np.asarray(edges["r"], dtype=np.int64), np.asarray(edges["node"], dtype=np.int64)
     order = np.argsort(rows, kind="stable")
     rows, node = rows[order], node[order]
     same = rows[1:] == rows[:-1]  # consecutive identifiers of one row: link them
-    labels = component_labels(n_nodes, node[1:][same], node[:-1][same])
+    labels = component_labels(nodes.num_rows, node[1:][same], node[:-1][same])
     first = np.ones(len(rows), dtype=bool)
     first[1:] = ~same
-    con.register("labels_arrow", pa.table({"node": np.arange(n_nodes, dtype=np.int64), "comp": labels}))
-    con.register("rowcomp_arrow", pa.table({"r": rows[first], "comp": labels[node[first]]}))
-    con.execute("CREATE OR REPLACE TEMP TABLE labels AS SELECT * FROM labels_arrow")
-    con.execute("CREATE OR REPLACE TEMP TABLE rowcomp AS SELECT * FROM rowcomp_arrow")
-    con.unregister("labels_arrow")
-    con.unregister("rowcomp_arrow")
+    nodes = nodes.append_column("comp", pa.array(labels))
+    con.register("nodes", nodes)
+    return _Graph(nodes, labels, rows[first], labels[node[first]])
 
 
 def _assign_customers(con: duckdb.DuckDBPyConnection, now: datetime) -> None:
@@ -174,13 +189,12 @@ def _assign_customers(con: duckdb.DuckDBPyConnection, now: datetime) -> None:
         """
         CREATE OR REPLACE TEMP TABLE comp_customer AS
         WITH cand AS (
-            SELECT DISTINCT l.comp, c.customer_id, c.created_seq
-            FROM nodes n JOIN labels l USING (node) JOIN customers c ON c.customer_id = n.old_customer
+            SELECT DISTINCT n.comp, c.customer_id, c.created_seq
+            FROM nodes n JOIN customers c ON c.customer_id = n.old_customer
         ), best AS (
             SELECT comp, arg_min(customer_id, created_seq) AS survivor FROM cand GROUP BY comp
         ), keyed AS (
-            SELECT l.comp, min(n.id_type || ':' || n.value) AS first_key
-            FROM nodes n JOIN labels l USING (node) GROUP BY l.comp
+            SELECT comp, min(id_type || ':' || value) AS first_key FROM nodes GROUP BY comp
         )
         SELECT comp, first_key,
             CASE WHEN rank = 1 THEN survivor WHEN rank IS NULL THEN 'C' || substr(md5(first_key), 1, 15)
@@ -216,7 +230,7 @@ def _assign_customers(con: duckdb.DuckDBPyConnection, now: datetime) -> None:
         """
         CREATE OR REPLACE TEMP TABLE merged AS
         SELECT n.old_customer AS alias_id, arg_min(cc.customer_id, cc.first_key) AS customer_id
-        FROM nodes n JOIN labels l USING (node) JOIN comp_customer cc USING (comp)
+        FROM nodes n JOIN comp_customer cc USING (comp)
         WHERE n.old_customer IS NOT NULL
           AND n.old_customer NOT IN (SELECT customer_id FROM comp_customer)
         GROUP BY n.old_customer
@@ -239,8 +253,7 @@ def _settle_contested(con: duckdb.DuckDBPyConnection) -> None:
     contested = con.execute(
         """
         SELECT cc.comp, list(c.customer_id ORDER BY c.created_seq, c.customer_id)
-        FROM comp_customer cc JOIN labels l USING (comp) JOIN nodes n USING (node)
-        JOIN customers c ON c.customer_id = n.old_customer
+        FROM comp_customer cc JOIN nodes n USING (comp) JOIN customers c ON c.customer_id = n.old_customer
         WHERE cc.contested GROUP BY cc.comp, cc.first_key ORDER BY cc.first_key
         """
     ).fetchall()
@@ -258,50 +271,61 @@ def _settle_contested(con: duckdb.DuckDBPyConnection) -> None:
         con.executemany("UPDATE comp_customer SET customer_id = ? WHERE comp = ?", [[c, k] for k, c in settled])
 
 
-def _write_identities(con: duckdb.DuckDBPyConnection, source: str) -> None:
-    """Replace the subgraph's identities with their new customer and first/last seen."""
+def _comp_customers(con: duckdb.DuckDBPyConnection, n_comps: int) -> pa.Array:
+    """Customer id per component number (components are numbered 0..n-1)."""
+    table = con.sql("SELECT comp, customer_id FROM comp_customer ORDER BY comp").to_arrow_table()
+    comps = table.column("comp").to_numpy()
+    if len(comps) != n_comps or (n_comps and not np.array_equal(comps, np.arange(n_comps))):
+        raise AssertionError("identity resolution: components are not numbered 0..n-1")
+    return table.column("customer_id").combine_chunks()
+
+
+def _write_identities(con: duckdb.DuckDBPyConnection, graph: _Graph, by_comp: pa.Array, source: str) -> None:
+    """Replace the subgraph's identities (blocklisted ones link no customer) and drop emptied customers."""
+    nodes = graph.nodes.append_column("customer_id", by_comp.take(pa.array(graph.labels)))
+    con.register("nodes", nodes)
+    stored = first_row(con.execute("SELECT count(*) FROM (SELECT 1 FROM identities LIMIT 1)"))
+    if stored and stored[0]:
+        con.execute("DELETE FROM identities WHERE (id_type, value) IN (SELECT id_type, value FROM keys)")
     con.execute(
         """
-        CREATE OR REPLACE TEMP TABLE ident_new AS
-        SELECT k.id_type, k.value, cc.customer_id, coalesce(i.source, ?) AS source,
-               least(i.first_seen, k.first_seen) AS first_seen, greatest(i.last_seen, k.last_seen) AS last_seen
-        FROM (SELECT id_type, value, first_seen, last_seen FROM ident_keys
-              UNION ALL SELECT id_type, value, NULL, NULL FROM identities
-              WHERE customer_id IN (SELECT customer_id FROM seed)
-                AND (id_type, value) NOT IN (SELECT id_type, value FROM ident_keys)) k
-        LEFT JOIN identities i ON i.id_type = k.id_type AND i.value = k.value
-        LEFT JOIN nodes n ON n.id_type = k.id_type AND n.value = k.value
-        LEFT JOIN labels l ON l.node = n.node
-        LEFT JOIN comp_customer cc ON cc.comp = l.comp
+        INSERT INTO identities
+        SELECT id_type, value, customer_id, coalesce(old_source, ?), least(old_first, first_seen),
+               greatest(old_last, last_seen) FROM nodes
+        UNION ALL
+        SELECT id_type, value, NULL, coalesce(old_source, ?), least(old_first, first_seen),
+               greatest(old_last, last_seen) FROM keys WHERE blocked
         """,
-        [source],
+        [source, source],
     )
-    stored = first_row(con.execute("SELECT count(*) FROM identities"))
-    if stored and stored[0]:
-        con.execute(
-            "DELETE FROM identities WHERE (id_type, value) IN (SELECT id_type, value FROM ident_new)"
-        )
-    con.execute("INSERT INTO identities SELECT * FROM ident_new")
     con.execute(
         "DELETE FROM customers WHERE customer_id IN (SELECT alias_id FROM merged) OR ("
         "customer_id IN (SELECT customer_id FROM seed) AND customer_id NOT IN "
-        "(SELECT customer_id FROM ident_new WHERE customer_id IS NOT NULL))"
+        "(SELECT customer_id FROM nodes))"
     )
 
 
-def _point_rows(con: duckdb.DuckDBPyConnection) -> None:
-    """`batch_customer` for the new rows; stored rows of the seed customers are re-pointed in place."""
-    con.execute(
-        "CREATE OR REPLACE TEMP TABLE batch_customer AS "
-        "SELECT r AS seq, cc.customer_id FROM rowcomp JOIN comp_customer cc USING (comp) WHERE r >= 0"
-    )
+def _point_rows(con: duckdb.DuckDBPyConnection, graph: _Graph, by_comp: pa.Array, size: int) -> None:
+    """`batch_customer`: the customer of each new row, in seq order (0..size-1, one row each) for a
+    positional join; stored rows of the seed customers are re-pointed in place."""
+    new = graph.row >= 0
+    comp = np.full(size, -1, dtype=np.int64)
+    comp[graph.row[new]] = graph.row_comp[new]
+    customer = by_comp.take(pa.array(comp, mask=comp < 0))
+    con.register("batch_customer_arrow", pa.table({"seq": np.arange(size, dtype=np.int64), "customer_id": customer}))
+    con.execute("CREATE OR REPLACE TEMP TABLE batch_customer AS SELECT * FROM batch_customer_arrow")
+    con.unregister("batch_customer_arrow")
     seeded = first_row(con.execute("SELECT count(*) FROM seed"))
     if not seeded or not seeded[0]:
         return
+    old = ~new
+    stored = by_comp.take(pa.array(graph.row_comp[old]))
+    con.register("oldmap_arrow", pa.table({"r": graph.row[old], "customer_id": stored}))
     con.execute(
-        "CREATE OR REPLACE TEMP TABLE oldmap AS SELECT DISTINCT o.key, o.ev, cc.customer_id "
-        "FROM occ o JOIN rowcomp USING (r) JOIN comp_customer cc USING (comp) WHERE o.r < 0"
+        "CREATE OR REPLACE TEMP TABLE oldmap AS SELECT DISTINCT o.key, o.ev, m.customer_id "
+        "FROM occ o JOIN oldmap_arrow m USING (r) WHERE o.r < 0"
     )
+    con.unregister("oldmap_arrow")
     for table, key, ev in (("records", "record_id", False), ("events", "event_id", True)):
         # a stored row left with no linking identifier (all blocklisted) belongs to no customer
         con.execute(
@@ -321,9 +345,14 @@ def resolve_identities(
     _configured_blocklist(con, settings, now, salt)
     _occurrences(con, batch, now)
     _overshared_blocklist(con, settings, now)
-    _components(con)
-    _assign_customers(con, now)
-    _write_identities(con, batch.source)
-    _point_rows(con)
+    graph = _components(con)
+    try:
+        _assign_customers(con, now)
+        n_comps = int(graph.labels.max()) + 1 if len(graph.labels) else 0
+        by_comp = _comp_customers(con, n_comps)
+        _write_identities(con, graph, by_comp, batch.source)
+        _point_rows(con, graph, by_comp, batch.size)
+    finally:
+        con.unregister("nodes")
     for temp in _TEMPS:
         con.execute(f"DROP TABLE IF EXISTS {temp}")

@@ -170,7 +170,8 @@ def _write_batch(
         if judged:
             replaced = _delete_replaced(con)
         rows = f"SELECT s.seq, s.occurred_at{''.join(f', s.{i}' for i in ids)} FROM {joined} WHERE {keep}"
-        resolve_identities(con, ws.settings, BatchIdentities(source, rows, ids, replaced), now, plan.salt)
+        linked = BatchIdentities(source, rows, ids, read.table.num_rows, replaced)
+        resolve_identities(con, ws.settings, linked, now, plan.salt)
     with clock("write"):
         for table, key, is_event in (("records", "record_id", False), ("events", "event_id", True)):
             columns = [f for f in fields if f != "occurred_at" and not (is_event and f in _EVENT_DROP)]
@@ -282,7 +283,7 @@ def _insert_rows(
     """Insert the batch's written rows routed to `target`, with their customer."""
     table, key, is_event = target
     source, _, batch_id, now = batch
-    join = " LEFT JOIN judged j USING (seq)" if judged else ""
+    join = " LEFT JOIN judged j ON j.seq = s.seq" if judged else ""
     keep = _WRITTEN if judged else ""
     ingested = "coalesce(j.db_ingested_at, ?)" if judged else "CAST(? AS TIMESTAMP)"
     cols = "".join(f"{c}, " for c in columns)
@@ -292,8 +293,11 @@ def _insert_rows(
         "attributes, raw, row_hash, ingested_at, updated_at) "
         f"SELECT s.id, ?, s.occurred_at, s.seq, ?, bc.customer_id, {values}"
         f"s.attributes, s.raw, s.row_hash, {ingested}, ? "
-        f"FROM stage s{join} LEFT JOIN batch_customer bc USING (seq) "
-        f"WHERE s.problems IS NULL AND s.is_event = {is_event}{keep}",
+        # batch_customer holds one row per staged row in seq order, as stage does: a positional join
+        # (a hash join here would build a table of the wide staged rows); misalignment is an error
+        f"FROM stage s POSITIONAL JOIN batch_customer bc{join} "
+        f"WHERE s.problems IS NULL AND s.is_event = {is_event}{keep} "
+        "AND CASE WHEN bc.seq = s.seq THEN true ELSE error('ingest: customers out of step with rows') END",
         [source, batch_id, now, now],
     )
 
