@@ -18,7 +18,7 @@ import pandas as pd
 from cxloop.metrics.definitions import METRIC_DEFINITIONS, MetricDefinition
 from cxloop.metrics.query import MetricQuery
 from cxloop.metrics.relations import Sources
-from cxloop.metrics.timeframe import Window, period_key, shift_period
+from cxloop.metrics.timeframe import Window, period_key, period_of_day, shift_period
 
 __all__ = [
     "anchor_expr",
@@ -55,16 +55,31 @@ def _in_window(t: ir.Table, window: Window) -> ir.Table:
 
 
 def stats_expr(sel: ir.Table, query: MetricQuery, window: Window, tz: str) -> ir.Table:
-    """Sufficient statistics per group (or the unit values, for medians) within `window`."""
+    """Sufficient statistics per group (or the unit values, for medians) within `window`.
+
+    With a grain coarser than a day, the statistics (counts and sums) are aggregated per local day first
+    and rolled up to the grain from those rows: truncating millions of timestamps to months costs more
+    than the scan itself, a cast to a date does not."""
     t = _in_window(sel, window)
-    if query.grain:
-        t = t.mutate(**{query.grain: period_key(t.occurred_at, query.grain, tz)})
     keys = list(query.by)
     defn = definition(query)
-    if defn.raw_values:
-        return t.select(*keys, "value")
-    aggs = defn.aggregates(t)
-    return t.group_by(keys).aggregate(**aggs) if keys else t.aggregate(**aggs)
+    grain = query.grain
+    if defn.raw_values or grain in (None, "day"):
+        if grain:
+            t = t.mutate(**{grain: period_key(t.occurred_at, grain, tz)})
+        if defn.raw_values:
+            return t.select(*keys, "value")
+        aggs = defn.aggregates(t)
+        return t.group_by(keys).aggregate(**aggs) if keys else t.aggregate(**aggs)
+    assert grain is not None
+    day_keys = [k if k != grain else "_day" for k in keys]
+    td = t.mutate(_day=period_key(t.occurred_at, "day", tz))
+    daily = td.group_by(day_keys).aggregate(**defn.aggregates(td))
+    stats = [c for c in daily.columns if c not in day_keys]
+    rolled = daily.mutate(**{grain: period_of_day(daily._day, grain)})
+    return rolled.group_by(keys).aggregate(
+        **{c: rolled[c].sum().cast(rolled[c].type()) for c in stats}
+    )
 
 
 def _clean(value: Any) -> Any:

@@ -57,8 +57,7 @@ def _fsum(expr: ir.Value) -> ir.Value:
 
 # -- NPS -------------------------------------------------------------------------------------------
 def _nps_rel(src: rel.Sources, q: MetricQuery) -> ir.Table:
-    t = rel.responses(src, with_enrichment=_needs_enrichment(q))
-    return t.filter(t.nps.notnull())
+    return rel.responses(src, with_enrichment=_needs_enrichment(q), present="nps")
 
 
 def _nps_aggs(t: ir.Table) -> dict[str, ir.Value]:
@@ -109,8 +108,7 @@ def _mean_p(a: pd.DataFrame, b: pd.DataFrame) -> np.ndarray:
 
 def _score_rel(col: str) -> Relation:
     def build(src: rel.Sources, q: MetricQuery) -> ir.Table:
-        t = rel.responses(src, with_enrichment=_needs_enrichment(q))
-        return t.filter(t[col].notnull())
+        return rel.responses(src, with_enrichment=_needs_enrichment(q), present=col)
 
     return build
 

@@ -18,7 +18,10 @@ import ibis.expr.types as ir
 
 from cxloop.metrics.query import MetricQuery
 
-__all__ = ["Window", "local_time", "period_key", "previous_period", "resolve_window", "shift_period", "to_utc"]
+__all__ = [
+    "Window", "local_time", "period_key", "period_of_day", "previous_period", "resolve_window", "shift_period",
+    "to_utc",
+]
 
 _TRUNC = {"day": "D", "week": "W", "month": "M", "quarter": "Q"}
 
@@ -111,7 +114,14 @@ def local_time(ts: ir.TimestampValue, tz: str) -> ir.TimestampValue:
 
 def period_key(ts: ir.TimestampValue, grain: str, tz: str) -> ir.DateValue:
     """The local calendar start of the period (ISO week starts Monday) containing `ts`."""
-    return local_time(ts, tz).truncate(_TRUNC[grain]).date()
+    local = local_time(ts, tz)
+    return local.date() if grain == "day" else local.truncate(_TRUNC[grain]).date()
+
+
+def period_of_day(day: ir.DateValue, grain: str) -> ir.DateValue:
+    """The start of the period (ISO week starts Monday) containing the local date `day`: a metric
+    aggregated per day first is rolled up to coarser grains on a few thousand rows, not millions."""
+    return day if grain == "day" else day.truncate(_TRUNC[grain]).cast("date")
 
 
 def shift_period(start: date, grain: str, steps: int) -> date:
