@@ -27,6 +27,9 @@ class Sources:
     enrichments: ir.Table
     taxonomy: ir.Table
     has_enrichments: bool
+    # records with a primary topic, already joined to their enrichment and stored in time order (the
+    # columns of `painpoints.topic_relation`); None where the engine has no current copy
+    topic_facts: ir.Table | None = None
 
 
 def _null(kind: str) -> ir.Value:
@@ -43,9 +46,14 @@ def _f(expr: ir.Value) -> ir.Value:
     return expr.cast("float64")
 
 
-def responses(src: Sources, *, with_enrichment: bool) -> ir.Table:
-    """One row per record, with enrichment columns when asked for (else typed nulls, no join)."""
+def responses(src: Sources, *, with_enrichment: bool, present: str | None = None) -> ir.Table:
+    """One row per record, with enrichment columns when asked for (else typed nulls, no join).
+
+    `present` keeps only records where that score column is not null, filtered on the stored column
+    before any cast, so the engine can push the test into its scan."""
     r = src.records
+    if present is not None:
+        r = r.filter(r[present].notnull())
     cols: dict[str, ir.Value] = {"occurred_at": r.occurred_at}
     cols.update({d: r[d] for d in RECORD_DIMENSIONS})
     cols.update(
