@@ -306,8 +306,8 @@ def _write_identities(con: duckdb.DuckDBPyConnection, graph: _Graph, by_comp: pa
 
 
 def _point_rows(con: duckdb.DuckDBPyConnection, graph: _Graph, by_comp: pa.Array, size: int) -> None:
-    """`batch_customer`: the customer of each new row, in seq order (0..size-1, one row each) for a
-    positional join; stored rows of the seed customers are re-pointed in place."""
+    """`batch_customer(seq, customer_id)`: one row per staged row (seq 0..size-1), null for a row that
+    links no customer; stored rows of the seed customers are re-pointed in place."""
     new = graph.row >= 0
     comp = np.full(size, -1, dtype=np.int64)
     comp[graph.row[new]] = graph.row_comp[new]

@@ -120,7 +120,7 @@ def ingest(
             con.execute(f"CREATE OR REPLACE TEMP TABLE stage AS {sql}")
         counts = _write_batch(ws, (source, str(path), batch_id, now), read, profile, plan, clock)
         with clock("commit"):
-            for temp in ("stage", "judged", "batch_customer"):
+            for temp in ("stage", "judged", "batch_customer", "batch_rows"):
                 con.execute(f"DROP TABLE IF EXISTS {temp}")
             con.execute("COMMIT")
     except BaseException:
@@ -173,9 +173,10 @@ def _write_batch(
         linked = BatchIdentities(source, rows, ids, read.table.num_rows, replaced)
         resolve_identities(con, ws.settings, linked, now, plan.salt)
     with clock("write"):
+        written = _batch_rows(con, judged)
         for table, key, is_event in (("records", "record_id", False), ("events", "event_id", True)):
             columns = [f for f in fields if f != "occurred_at" and not (is_event and f in _EVENT_DROP)]
-            _insert_rows(con, (table, key, is_event), batch, columns, judged)
+            _insert_rows(con, (table, key, is_event), batch, columns, written)
     rejected = read.rows_read - sum(counts.values())
     con.execute(
         "UPDATE ingest_batches SET finished_at = ?, rows_read = ?, inserted = ?, updated = ?, unchanged = ?, "
@@ -276,28 +277,38 @@ def _delete_replaced(con: duckdb.DuckDBPyConnection) -> str:
     return f"SELECT db_customer AS customer_id FROM judged WHERE {replaced}"
 
 
+def _batch_rows(con: duckdb.DuckDBPyConnection, judged: int) -> str:
+    """A narrow relation, one row per staged row: seq, customer_id, db_ingested_at, keep (is written)."""
+    if not judged:
+        return "SELECT seq, customer_id, NULL::TIMESTAMP AS db_ingested_at, true AS keep FROM batch_customer"
+    con.execute(
+        "CREATE OR REPLACE TEMP TABLE batch_rows AS SELECT bc.seq, bc.customer_id, j.db_ingested_at, "
+        "(j.seq IS NULL OR (j.is_last AND (j.db_hash IS NULL OR j.db_hash <> j.row_hash))) AS keep "
+        "FROM batch_customer bc LEFT JOIN judged j ON j.seq = bc.seq"
+    )
+    return "SELECT * FROM batch_rows"
+
+
 def _insert_rows(
     con: duckdb.DuckDBPyConnection, target: tuple[str, str, bool], batch: tuple[str, str, str, datetime],
-    columns: list[str], judged: int,
+    columns: list[str], rows: str,
 ) -> None:
-    """Insert the batch's written rows routed to `target`, with their customer."""
+    """Insert the batch's written rows routed to `target`, with their customer.
+
+    One LEFT join of the wide staged rows with the narrow `rows` (see `_batch_rows`), so DuckDB builds
+    its hash table on the narrow side; two joins here made it build one of the wide rows (~0.7 s/1M).
+    """
     table, key, is_event = target
     source, _, batch_id, now = batch
-    join = " LEFT JOIN judged j ON j.seq = s.seq" if judged else ""
-    keep = _WRITTEN if judged else ""
-    ingested = "coalesce(j.db_ingested_at, ?)" if judged else "CAST(? AS TIMESTAMP)"
     cols = "".join(f"{c}, " for c in columns)
     values = "".join(f"s.{c}, " for c in columns)
     con.execute(
         f"INSERT INTO {table} ({key}, source, occurred_at, seq, batch_id, customer_id, {cols}"
         "attributes, raw, row_hash, ingested_at, updated_at) "
-        f"SELECT s.id, ?, s.occurred_at, s.seq, ?, bc.customer_id, {values}"
-        f"s.attributes, s.raw, s.row_hash, {ingested}, ? "
-        # batch_customer holds one row per staged row in seq order, as stage does: a positional join
-        # (a hash join here would build a table of the wide staged rows); misalignment is an error
-        f"FROM stage s POSITIONAL JOIN batch_customer bc{join} "
-        f"WHERE s.problems IS NULL AND s.is_event = {is_event}{keep} "
-        "AND CASE WHEN bc.seq = s.seq THEN true ELSE error('ingest: customers out of step with rows') END",
+        f"SELECT s.id, ?, s.occurred_at, s.seq, ?, b.customer_id, {values}"
+        "s.attributes, s.raw, s.row_hash, coalesce(b.db_ingested_at, ?), ? "
+        f"FROM stage s LEFT JOIN ({rows}) b ON b.seq = s.seq "
+        f"WHERE s.problems IS NULL AND s.is_event = {is_event} AND b.keep IS NOT FALSE",
         [source, batch_id, now, now],
     )
 
