@@ -90,7 +90,12 @@ def _time_sql(plan: StagingPlan, v: str) -> str:
 
 
 def _num_sql(v: str) -> str:
-    return f"TRY_CAST(translate({v}, '{_FULLWIDTH_NUM[0]}', '{_FULLWIDTH_NUM[1]}') AS DOUBLE)"
+    # translate() costs ~0.4 µs a row: only a non-ASCII value (strlen counts bytes) can hold full-width digits
+    ascii_or_translated = (
+        f"CASE WHEN strlen({v}) = length({v}) THEN {v} "
+        f"ELSE translate({v}, '{_FULLWIDTH_NUM[0]}', '{_FULLWIDTH_NUM[1]}') END"
+    )
+    return f"TRY_CAST({ascii_or_translated} AS DOUBLE)"
 
 
 def _problem_sql(plan: StagingPlan, active: list[str]) -> list[tuple[str, str]]:
