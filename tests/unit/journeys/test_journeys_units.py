@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import gzip
+import random
 from datetime import datetime, timedelta
 from pathlib import Path
 
@@ -82,31 +83,43 @@ def test_journey_config_defaults_and_errors() -> None:
         load_journey_config({"episode_gap_hours": -1})
 
 
-def _labelled(steps: list[tuple[str, str, int, int]]) -> ibis.Table:
-    base = datetime(2026, 1, 1)
-    table = pa.table({
+BASE = datetime(2026, 1, 1)
+STARTED = {"b1": BASE + timedelta(days=2), "b2": BASE + timedelta(days=1)}  # b2 ran first: ties go b2, b1
+
+
+def _table(steps: list[tuple[str, str, int, int, str]]) -> pa.Table:
+    return pa.table({
         "seq_key": [s[0] for s in steps], "label": [s[1] for s in steps],
-        "occurred_at": [base + timedelta(seconds=s[2]) for s in steps],
-        "batch_at": pa.array([None] * len(steps), pa.timestamp("us")), "batch_id": ["b"] * len(steps),
-        "seq": [s[3] for s in steps],
+        "occurred_at": pa.array([BASE + timedelta(seconds=s[2]) for s in steps], pa.timestamp("us")),
+        "batch_at": pa.array([STARTED[s[4]] for s in steps], pa.timestamp("us")),
+        "batch_id": [s[4] for s in steps], "seq": pa.array([s[3] for s in steps], pa.int64()),
     })
+
+
+def _labelled(steps: list[tuple[str, str, int, int, str]]) -> ibis.Table:
     raw = duckdb.connect()
-    raw.register("arrow_steps", table)
+    raw.register("arrow_steps", _table(steps))
     raw.execute("CREATE TABLE steps AS SELECT * FROM arrow_steps")
     return ibis.duckdb.from_connection(raw).table("steps")
 
 
 step_lists = st.lists(
     st.tuples(st.sampled_from(["s1", "s2", "s3", "s4"]), st.sampled_from(["a", "b", "c"]),
-              st.integers(0, 5)),
+              st.integers(0, 5), st.sampled_from(["b1", "b2"])),
     min_size=1, max_size=40,
 )
 
 
-@settings(max_examples=40, deadline=None)
-@given(step_lists)
-def test_numpy_finish_equals_portable_ibis(raw: list[tuple[str, str, int]]) -> None:
-    steps = [(k, a, t, i) for i, (k, a, t) in enumerate(raw)]
+@settings(max_examples=60, deadline=None)
+@given(step_lists, st.randoms(use_true_random=False), st.booleans())
+def test_numpy_finish_equals_portable_ibis(
+    raw: list[tuple[str, str, int, str]], rnd: random.Random, in_time_order: bool
+) -> None:
+    steps = [(k, a, t, i, b) for i, (k, a, t, b) in enumerate(raw)]
+    if in_time_order:  # the fast path: the scan already in (time, batch, seq) order
+        steps.sort(key=lambda s: (s[2], STARTED[s[4]], s[4], s[3]))
+    else:  # any order: ranked by time
+        rnd.shuffle(steps)
     labelled = _labelled(steps)
     backend = labelled.get_backend()
     portable_edges = {(e["from"], e["to"]): (e["count"], e["median_seconds"])
@@ -115,19 +128,26 @@ def test_numpy_finish_equals_portable_ibis(raw: list[tuple[str, str, int]]) -> N
     names = {r["code"]: r["label"] for r in backend.to_pyarrow(codes).to_pylist()}
     portable_variants = [(tuple(names[c] for c in r["path"]), r["count"])
                          for r in backend.to_pyarrow(flows.variants(labelled, codes).limit(5)).to_pylist()]
-    ordered = sorted(steps, key=lambda s: (s[0], s[2], s[3]))
-    arrays = sequences.sorted_steps(pa.table({
-        "seq_key": [s[0] for s in ordered],
-        "code": [next(c for c, n in names.items() if n == s[1]) for s in ordered],
-        "at": pa.array([datetime(2026, 1, 1) + timedelta(seconds=s[2]) for s in ordered], pa.timestamp("us")),
-    }))
-    base = max(names) + 1
-    fast_edges = {(names[a], names[b]): (n, m) for a, b, n, m in sequences.directly_follows_arrays(arrays, base)}
+    arrays, labels = sequences.sort_steps(_table(steps), STARTED)
+    assert labels == sorted(names.values())
+    base = len(labels)
+    fast_edges = {(labels[a], labels[b]): (n, m) for a, b, n, m in sequences.directly_follows_arrays(arrays, base)}
     assert fast_edges == portable_edges
     top, distinct = sequences.top_variants_arrays(arrays, base, 5)
-    assert [(tuple(names[c] for c in p), n) for p, n in top] == portable_variants
+    assert [(tuple(labels[c] for c in p), n) for p, n in top] == portable_variants
+    ordered = sorted(steps, key=lambda s: (s[0], s[2], STARTED[s[4]], s[4], s[3]))
     paths = {k: tuple(s[1] for s in ordered if s[0] == k) for k in {s[0] for s in steps}}
     assert distinct == len(set(paths.values()))
+    assert sorted(arrays.codes.tolist()) == sorted(labels.index(s[1]) for s in steps)
+
+
+def test_sort_steps_orders_ties_by_batch_start_then_seq() -> None:
+    same = 3  # every step at the same second: source order decides
+    steps = [("s", "late", same, 0, "b1"), ("s", "early", same, 5, "b2"), ("s", "earlier", same, 1, "b2")]
+    arrays, labels = sequences.sort_steps(_table(steps), STARTED)
+    assert [labels[c] for c in arrays.codes] == ["earlier", "early", "late"]
+    unknown, labels2 = sequences.sort_steps(_table(steps), {"b1": STARTED["b1"]})  # b2 unknown: last
+    assert [labels2[c] for c in unknown.codes] == ["late", "earlier", "early"]
 
 
 def test_variant_packing_orders_long_paths_lexicographically() -> None:
