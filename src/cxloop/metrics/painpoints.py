@@ -25,28 +25,55 @@ import numpy as np
 import pandas as pd
 from scipy import stats as sps
 
-from cxloop.metrics.query import RECORD_DIMENSIONS
+from cxloop.metrics.query import ENRICHMENT_DIMENSIONS, RECORD_DIMENSIONS
 from cxloop.metrics.relations import Sources
 from cxloop.metrics.timeframe import Window
 
 __all__ = [
-    "painpoint_expr", "painpoint_rows", "score_painpoints", "topic_relation", "verbatims_expr",
+    "TOPIC_COLUMNS",
+    "painpoint_expr",
+    "painpoint_rows",
+    "painpoint_span",
+    "score_painpoints",
+    "topic_relation",
+    "verbatims_expr",
 ]
 
+# the columns of `topic_relation`, in order (also those of the DuckDB copy `metrics_topic_facts`)
+TOPIC_COLUMNS = ("occurred_at", "customer_id", "nps", *RECORD_DIMENSIONS, *ENRICHMENT_DIMENSIONS)
 
-def topic_relation(src: Sources, where: dict[str, tuple[str, ...]]) -> ir.Table:
-    """Records with a topic: only the columns pain points, drivers and emerging issues read (a narrow
-    inner join keeps the query plan small on both engines)."""
+
+def topic_relation(src: Sources, where: dict[str, tuple[str, ...]], span: Window | None = None) -> ir.Table:
+    """Records with a topic: only the columns pain points and emerging issues read, `product` null as
+    '(none)'. `where` filters (values OR-ed) and the optional `span` apply to each side BEFORE the join.
+
+    From `src.topic_facts` when the engine has a current copy of this very relation (a scan of the
+    span's rows); otherwise an inner join of the enrichments with a topic to the span's records, the
+    records on the right: DuckDB builds its hash table on the right side when both sides are estimated
+    alike, and the windowed records are the smaller side."""
+    if src.topic_facts is not None:
+        return _filtered(_window(src.topic_facts, span) if span else src.topic_facts, where)
     r, e = src.records, src.enrichments
-    left = r.select(
-        occurred_at=r.occurred_at, record_id=r.record_id, customer_id=r.customer_id,
-        nps=r.nps.cast("int64"), **{d: r[d] for d in RECORD_DIMENSIONS},
+    r = _window(r, span) if span else r
+    left = _filtered(
+        e.filter(e.topic_id.notnull()).select(
+            e_record_id=e.record_id, topic_id=e.topic_id, sentiment=e.sentiment, emotion=e.emotion,
+        ),
+        {f: v for f, v in where.items() if f in ENRICHMENT_DIMENSIONS},
     )
-    right = e.filter(e.topic_id.notnull()).select(
-        e_record_id=e.record_id, topic_id=e.topic_id, sentiment=e.sentiment, emotion=e.emotion,
+    right = _filtered(
+        r.select(
+            occurred_at=r.occurred_at, record_id=r.record_id, customer_id=r.customer_id,
+            nps=r.nps.cast("int64"), **{d: r[d] for d in RECORD_DIMENSIONS if d != "product"},
+            product=r.product.fill_null("(none)"),
+        ),
+        {f: v for f, v in where.items() if f in RECORD_DIMENSIONS},
     )
-    t = left.inner_join(right, left.record_id == right.e_record_id).drop("e_record_id")
-    t = t.mutate(product=t.product.fill_null("(none)"))
+    t = left.inner_join(right, left.e_record_id == right.record_id)
+    return t.select(*TOPIC_COLUMNS)
+
+
+def _filtered(t: ir.Table, where: dict[str, tuple[str, ...]]) -> ir.Table:
     preds = [t[f].isin(list(v)) for f, v in where.items()]
     return t.filter(*preds) if preds else t
 
@@ -62,31 +89,43 @@ def _int_sum(cond: ir.BooleanValue) -> ir.Value:
     return ibis.cases((cond, 1), else_=0).cast("int64").sum()
 
 
-def painpoint_expr(src: Sources, t: ir.Table, window: Window, first_seen_days: int = 90) -> ir.Table:
-    """One row per topic x product, from ONE pass over the records of the lookback span: volume,
-    customers, negatives, detractors, respondents (window), prev_volume (the window before), first_seen
-    (first record within `first_seen_days` before the window's end), taxonomy names and owner."""
-    starts = [window.previous().start] if window.start is not None else []
+def painpoint_span(window: Window, first_seen_days: int = 90) -> Window:
+    """The records a pain-point ranking reads: the window, the equal-length window before it (trend) and
+    `first_seen_days` before the window's end (first_seen)."""
+    if window.start is None:
+        return Window(None, window.end)
+    starts = [window.previous().start]
     if window.end is not None:
         starts.append(window.end - timedelta(days=first_seen_days))
-    span_start = min(s for s in starts if s is not None) if window.start is not None and starts else None
-    span = _window(t, Window(span_start, window.end))
-    in_cur = span.occurred_at >= window.start if window.start is not None else ibis.literal(True)
+    return Window(min(s for s in starts if s is not None), window.end)
+
+
+def painpoint_expr(src: Sources, t: ir.Table, window: Window, first_seen_days: int = 90) -> ir.Table:
+    """One row per topic x product with records in the window: volume, customers, negatives, detractors,
+    respondents (window), prev_volume (the window before), first_seen (first record within
+    `first_seen_days` before the window's end), taxonomy names and owner.
+
+    Two aggregates over the lookback span, joined on topic x product: the window's (distinct customers
+    over the window's rows only, not the whole span) and the span's (prev_volume, first_seen)."""
+    span = _window(t, painpoint_span(window, first_seen_days))
+    cur = span.filter(span.occurred_at >= window.start) if window.start is not None else span
+    keys = ["topic_id", "product"]
+    g = cur.group_by(keys).aggregate(
+        volume=cur.count().cast("int64"),
+        customers=cur.customer_id.nunique().cast("int64"),
+        negatives=_int_sum(cur.sentiment == "neg"),
+        detractors=_int_sum(cur.nps <= 6),
+        respondents=_int_sum(cur.nps.notnull()),
+    )
     if window.start is not None:
         in_prev = (span.occurred_at >= window.previous().start) & (span.occurred_at < window.start)
         prev_volume: ir.Value = _int_sum(in_prev)
     else:
         prev_volume = ibis.null().cast("int64")
-    g = span.group_by(["topic_id", "product"]).aggregate(
-        volume=_int_sum(in_cur),
-        customers=span.customer_id.nunique(where=in_cur).cast("int64"),
-        negatives=_int_sum(in_cur & (span.sentiment == "neg")),
-        detractors=_int_sum(in_cur & (span.nps <= 6)),
-        respondents=_int_sum(in_cur & span.nps.notnull()),
-        prev_volume=prev_volume,
-        first_seen=span.occurred_at.min(),
-    )
-    g = g.filter(g.volume > 0)
+    before = span.group_by(keys).aggregate(prev_volume=prev_volume, first_seen=span.occurred_at.min())
+    before = before.rename(b_topic="topic_id", b_product="product")
+    g = g.inner_join(before, [g.topic_id == before.b_topic, g.product == before.b_product])
+    g = g.drop("b_topic", "b_product")
     tax = src.taxonomy.select(
         x_topic=src.taxonomy.topic_id, name_en=src.taxonomy.name_en, name_zh=src.taxonomy.name_zh,
         owner_department=src.taxonomy.owner_department,
@@ -118,7 +157,8 @@ def score_painpoints(frame: pd.DataFrame, respondents: int, min_n: int) -> pd.Da
     growth = np.where(trend_p < 0.05, np.clip(np.nan_to_num(trend), 0.0, 3.0), 0.0)
     f["score"] = f["customers"].to_numpy(np.float64) * f["negative_share"] * (1.0 + growth)
     f["low_n"] = vol < min_n
-    return f.sort_values(["low_n", "score", "volume"], ascending=[True, False, False]).reset_index(drop=True)
+    order = ["low_n", "score", "volume", "topic_id", "product"]  # ties broken by name: the same on every engine
+    return f.sort_values(order, ascending=[True, False, False, True, True]).reset_index(drop=True)
 
 
 def painpoint_rows(f: pd.DataFrame, limit: int) -> list[dict[str, Any]]:
