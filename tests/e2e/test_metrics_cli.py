@@ -87,3 +87,16 @@ def test_export_parquet_is_reused_while_current(cli, loaded, tmp_path) -> None: 
     assert sorted(p.name for p in (out / "records").iterdir()) == ["month=2026-01", "month=2026-02"]
     again = cli("export", "parquet", out, "--workspace", loaded, "--format", "json").json()
     assert again["reused"] is True
+
+
+def test_facts_refresh_json_and_reuse(cli, loaded) -> None:  # type: ignore[no-untyped-def]
+    first = cli("facts", "refresh", "--workspace", loaded, "--format", "json")
+    assert first.code == 0, first.stderr
+    data = first.json()
+    assert (data["table"], data["rows"], data["reused"]) == ("metrics_topic_facts", 0, False)
+    again = cli("facts", "refresh", "--workspace", loaded, "--format", "json")
+    assert again.json()["reused"] is True
+    forced = cli("facts", "refresh", "--force", "--workspace", loaded, "--format", "json")
+    assert forced.json()["reused"] is False
+    result = cli("painpoints", "--since", "30d", "--workspace", loaded, "--format", "json")
+    assert result.code == 0 and result.json()["painpoints"] == []

@@ -15,6 +15,7 @@ import ibis.expr.types as ir
 import pandas as pd
 import pyarrow as pa
 
+from cxloop.app.metrics_facts import FACTS_TABLE, facts_current, refresh_topic_facts
 from cxloop.app.workspace import Workspace
 from cxloop.engines import DuckDBEngine
 from cxloop.errors import UsageError
@@ -50,6 +51,7 @@ __all__ = [
     "metric_sources",
     "open_engine",
     "rank_painpoints",
+    "refresh_topic_facts",
 ]
 
 TABLES = ("records", "events", "enrichments", "taxonomy")
@@ -82,14 +84,18 @@ def open_engine(ws: Workspace, engine: str | Engine = "duckdb") -> Engine:
     raise UsageError(f"--engine {engine!r}: use duckdb or spark")
 
 
-def metric_sources(ws: Workspace, eng: Engine) -> Sources:
+def metric_sources(ws: Workspace, eng: Engine, *, topic_facts: bool = False) -> Sources:
+    """The engine's tables; with `topic_facts`, DuckDB's time-ordered copy of the records with a topic
+    when it is current (see `metrics_facts`), else the join is left to the queries."""
     row = ws.con.execute("SELECT count(*) FROM enrichments").fetchall()[0]
+    facts = eng.table(FACTS_TABLE) if topic_facts and eng.name == "duckdb" and facts_current(ws) else None
     return Sources(
         records=eng.table("records"),
         events=eng.table("events"),
         enrichments=eng.table("enrichments"),
         taxonomy=eng.table("taxonomy"),
         has_enrichments=bool(row and row[0]),
+        topic_facts=facts,
     )
 
 
@@ -198,19 +204,19 @@ def rank_painpoints(
     """`{"painpoints": [{topic, product, volume, customers, negative_share, trend, trend_p, driver_impact,
     owner_department, first_seen, score, ...}], "window", "notes"}`; with `verbatims`, the texts too."""
     eng = open_engine(ws, engine)
-    src = metric_sources(ws, eng)
+    src = metric_sources(ws, eng, topic_facts=True)
     filters = parse_query("nps", where=where).filters()
     if topic is not None:
         filters["topic_id"] = (topic,)
     if product is not None:
         filters["product"] = (product,)
-    t = pp.topic_relation(src, filters)
     window = _window_for(ws, eng, _records_for_anchor(src, filters), since, asof)
     notes = ["score = customers * negative_share * (1 + significant growth); see docs/metrics.md"]
     if not src.has_enrichments:
         notes.append("no enrichments: pain points need topics (run the text pipeline first)")
         return {"painpoints": [], "window": _window_dict(window), "notes": notes}
     horizon = int(ws.settings.metrics.get("first_seen_days", 90))
+    t = pp.topic_relation(src, filters, pp.painpoint_span(window, horizon))
     frame = _frame(eng, pp.painpoint_expr(src, t, window, horizon))
     respondents = int(frame["respondents"].sum()) if len(frame) else 0
     ranked = pp.score_painpoints(frame, respondents, ws.settings.min_n) if len(frame) else frame
@@ -311,9 +317,8 @@ def detect_emerging(
     opt = em.EmergingOptions(window_days=window_days, baseline_days=baseline_days, alpha=alpha,
                              min_count=min_count, scan_days=scan_days)
     eng = open_engine(ws, engine)
-    src = metric_sources(ws, eng)
+    src = metric_sources(ws, eng, topic_facts=True)
     tz = ws.settings.timezone
-    t = pp.topic_relation(src, {})
     day = parse_query("nps", asof=asof).asof
     if day is None:
         anchor = _anchor(eng, _records_for_anchor(src, {}))
@@ -321,7 +326,7 @@ def detect_emerging(
             return {"asof": None, "issues": [], "series": 0, "notes": ["no records with a topic"]}
         day = local_date(anchor, tz)
     first = day - timedelta(days=window_days + baseline_days + scan_days)
-    t = t.filter(t.occurred_at >= to_utc(first, tz), t.occurred_at < to_utc(day + timedelta(days=1), tz))
+    t = pp.topic_relation(src, {}, Window(to_utc(first, tz), to_utc(day + timedelta(days=1), tz)))
     frame = _frame(eng, em.daily_counts_expr(t, tz))
     issues = em.detect(frame, day, opt)
     owners = _frame(eng, src.taxonomy.select("topic_id", "owner_department", "name_en"))

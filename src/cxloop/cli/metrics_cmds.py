@@ -1,4 +1,5 @@
-"""`cxloop metrics`, `cxloop drivers`, `cxloop painpoints`, `cxloop emerging`, `cxloop export parquet`."""
+"""`cxloop metrics`, `cxloop drivers`, `cxloop painpoints`, `cxloop emerging`, `cxloop export parquet`,
+`cxloop facts refresh`."""
 
 from __future__ import annotations
 
@@ -134,6 +135,21 @@ def parquet(
     emit(data, fmt, rows=[{"table": k, **v} for k, v in data["tables"].items()], title="parquet export")
 
 
+facts_app = typer.Typer(help="Derived tables that speed up metrics.", no_args_is_help=True)
+
+
+@cli_command
+def refresh(
+    force: Annotated[bool, typer.Option("--force", help="Rebuild even when current.")] = False,
+    workspace: WorkspaceOpt = None,
+    fmt: FormatOpt = OutputFormat.table,
+) -> None:
+    """Rebuild the time-ordered topic facts behind painpoints/emerging (run after ingest or enrich)."""
+    with Workspace.open(find_workspace(workspace)) as ws:
+        data = svc.refresh_topic_facts(ws, force=force)
+    emit(data, fmt, rows=[data], title="topic facts")
+
+
 def register(app: typer.Typer) -> None:
     app.command()(metrics)
     app.command()(drivers)
@@ -141,3 +157,5 @@ def register(app: typer.Typer) -> None:
     app.command()(emerging)
     export_app.command("parquet")(parquet)
     app.add_typer(export_app, name="export")
+    facts_app.command("refresh")(refresh)
+    app.add_typer(facts_app, name="facts")
