@@ -48,9 +48,10 @@ def topic_relation(src: Sources, where: dict[str, tuple[str, ...]], span: Window
     '(none)'. `where` filters (values OR-ed) and the optional `span` apply to each side BEFORE the join.
 
     From `src.topic_facts` when the engine has a current copy of this very relation (a scan of the
-    span's rows); otherwise an inner join of the enrichments with a topic to the span's records, the
-    records on the right: DuckDB builds its hash table on the right side when both sides are estimated
-    alike, and the windowed records are the smaller side."""
+    span's rows); otherwise an inner join of the enrichments with a topic to the span's records. (The
+    windowed records are the smaller side, but DuckDB estimates both filtered sides alike and may still
+    build its hash table on the enrichments: the join reads both tables' keys in full either way, which
+    is why the time-ordered copy exists.)"""
     if src.topic_facts is not None:
         return _filtered(_window(src.topic_facts, span) if span else src.topic_facts, where)
     r, e = src.records, src.enrichments
