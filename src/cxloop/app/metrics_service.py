@@ -200,11 +200,13 @@ def rank_painpoints(
     verbatims: int = 0,
     limit: int = 20,
     engine: str | Engine = "duckdb",
+    topic_facts: bool = True,
 ) -> dict[str, Any]:
     """`{"painpoints": [{topic, product, volume, customers, negative_share, trend, trend_p, driver_impact,
-    owner_department, first_seen, score, ...}], "window", "notes"}`; with `verbatims`, the texts too."""
+    owner_department, first_seen, score, ...}], "window", "notes"}`; with `verbatims`, the texts too.
+    `topic_facts=False` runs the join even when the time-ordered copy is current (for comparisons)."""
     eng = open_engine(ws, engine)
-    src = metric_sources(ws, eng, topic_facts=True)
+    src = metric_sources(ws, eng, topic_facts=topic_facts)
     filters = parse_query("nps", where=where).filters()
     if topic is not None:
         filters["topic_id"] = (topic,)
