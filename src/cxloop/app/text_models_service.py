@@ -22,6 +22,7 @@ __all__ = [
     "eval_sentiment",
     "topic_classifier_dir",
     "train_emotion_models",
+    "train_matcher_model",
     "train_sentiment_models",
     "train_topics",
 ]
@@ -141,6 +142,13 @@ def train_emotion_models(data_dir: Path, out: Path, *, subsample: int | None = N
 
     report = train_emotion(data_dir, out, subsample=subsample)
     return {"task": "train_emotion", "out": str(out), "models": [report.to_dict()]}
+
+
+def train_matcher_model(data_dir: Path, out: Path) -> dict[str, Any]:
+    from cxloop.text.matcher_training import train_matcher
+
+    report = train_matcher(data_dir, out)
+    return {"task": "train_matcher", "out": str(out), "models": [report]}
 
 
 def topic_classifier_dir(ws: Workspace) -> Path:

@@ -115,6 +115,18 @@ def train_emotion(
 
 
 @cli_command
+def train_matcher(
+    data_dir: DataDir = None,
+    out: Annotated[Path | None, typer.Option("--out", help="Folder for the model file.")] = None,
+    fmt: FormatOpt = OutputFormat.table,
+) -> None:
+    """Reproduce the shipped question-pair model (ATEC, BQ, LCQMC). 训练标准问匹配模型。"""
+    result = service.train_matcher_model(data_dir or shared_data_dir(), _models_out(out))
+    rows = [{"key": k, "value": v} for k, v in result["models"][0].items()]
+    emit(result, fmt, rows=rows, title="train matcher")
+
+
+@cli_command
 def train_topics(
     data: Annotated[Path, typer.Option("--data", help="Labelled texts: text and topic label.")],
     backend: Backend = "auto",
@@ -137,6 +149,7 @@ def register(app: typer.Typer) -> None:
     eval_app.command("match")(eval_match)
     train_app.command("sentiment")(train_sentiment)
     train_app.command("emotion")(train_emotion)
+    train_app.command("matcher")(train_matcher)
     train_app.command("topics")(train_topics)
     app.add_typer(eval_app, name="eval")
     app.add_typer(train_app, name="train")
