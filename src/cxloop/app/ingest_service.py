@@ -242,11 +242,20 @@ def _judge(con: duckdb.DuckDBPyConnection) -> tuple[dict[str, int], int]:
             SELECT event_id, true, row_hash, ingested_at, customer_id
             FROM events WHERE event_id IN (SELECT id FROM b WHERE is_event)
         )
-        SELECT b.seq, b.id, b.is_event, b.row_hash, h.db_hash, h.db_ingested_at, h.db_customer,
-            lag(b.row_hash) OVER (PARTITION BY b.is_event, b.id ORDER BY b.seq) AS prev_hash,
-            row_number() OVER (PARTITION BY b.is_event, b.id ORDER BY b.seq DESC) = 1 AS is_last
-        FROM b LEFT JOIN hit h ON h.id = b.id AND h.is_event = b.is_event
-        WHERE h.id IS NOT NULL OR (b.id, b.is_event) IN (SELECT id, is_event FROM dup)
+        , j AS (
+            SELECT b.seq, b.id, b.is_event, b.row_hash, h.db_hash, h.db_ingested_at, h.db_customer,
+                d.id IS NOT NULL AS repeated
+            FROM b LEFT JOIN hit h ON h.id = b.id AND h.is_event = b.is_event
+            LEFT JOIN dup d ON d.id = b.id AND d.is_event = b.is_event
+            WHERE h.id IS NOT NULL OR d.id IS NOT NULL
+        )
+        -- the window only over ids repeated in the file; a stored id seen once is its own last row
+        SELECT * EXCLUDE (repeated), NULL::VARCHAR AS prev_hash, true AS is_last FROM j WHERE NOT repeated
+        UNION ALL
+        SELECT * EXCLUDE (repeated),
+            lag(row_hash) OVER (PARTITION BY is_event, id ORDER BY seq) AS prev_hash,
+            row_number() OVER (PARTITION BY is_event, id ORDER BY seq DESC) = 1 AS is_last
+        FROM j WHERE repeated
         """
     )
     counts = {"inserted": 0, "updated": 0, "unchanged": 0}
