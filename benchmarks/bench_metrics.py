@@ -232,7 +232,8 @@ def main() -> None:
         child(sys.argv[2], sys.argv[3], Path(sys.argv[4]), int(sys.argv[5]))
         return
     if len(sys.argv) > 1 and sys.argv[1] == "--refresh":
-        print(json.dumps(refresh_facts(Path(sys.argv[2]))))
+        out = refresh_facts(Path(sys.argv[2]))
+        print(json.dumps({**out, "rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024}))
         return
     ap = argparse.ArgumentParser()
     ap.add_argument("--rows", type=int, default=10_000_000)
@@ -248,7 +249,8 @@ def main() -> None:
     out = subprocess.run([sys.executable, "-m", "benchmarks.bench_metrics", "--refresh", str(folder)], cwd=ROOT,
                          capture_output=True, text=True, check=True)
     facts = json.loads(out.stdout.strip().splitlines()[-1])
-    print(f"topic facts refreshed: {facts['rows']:,} rows in {facts['seconds']:.1f}s", flush=True)
+    print(f"topic facts refreshed: {facts['rows']:,} rows in {facts['seconds']:.1f}s, "
+          f"peak RSS {facts['rss_mb']:.0f} MB", flush=True)
     tools = ["cxloop", "pandas", "polars"] + ([] if args.no_spark else ["cxloop-spark"])
     rows: list[dict[str, Any]] = []
     reference: dict[str, Any] = {}
@@ -286,7 +288,8 @@ def _section(rows: int, repeat: int, facts: dict[str, Any], table: str) -> str:
         "each tool in a fresh process; setup = opening the workspace / Spark session and Parquet export "
         "(Spark), not in the median. pandas/Polars read Parquet copies of the same columns inside each run. "
         "cxloop reads its time-ordered topic copy (`cxloop facts refresh`, rebuilt once after the data "
-        f"changed: {facts['rows']:,} rows in {facts['seconds']:.1f} s); cxloop-join is the same ranking "
+        f"changed: {facts['rows']:,} rows in {facts['seconds']:.1f} s, peak RSS {facts['rss_mb']:.0f} MB); "
+        "cxloop-join is the same ranking "
         "with the copy ignored (records joined to enrichments). Targets: NPS <= 0.5 s, pain points <= 1 s, "
         "peak RSS <= 2 GB.\n\n" + table + "\n"
     )
