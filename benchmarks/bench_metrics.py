@@ -246,9 +246,9 @@ def main() -> None:
     generate(args.rows, folder)
     print(f"data ready in {time.perf_counter() - t:.1f}s: {folder}", flush=True)
     # in a child: a child process inherits its parent's peak RSS, which must stay small
-    out = subprocess.run([sys.executable, "-m", "benchmarks.bench_metrics", "--refresh", str(folder)], cwd=ROOT,
+    done = subprocess.run([sys.executable, "-m", "benchmarks.bench_metrics", "--refresh", str(folder)], cwd=ROOT,
                          capture_output=True, text=True, check=True)
-    facts = json.loads(out.stdout.strip().splitlines()[-1])
+    facts = json.loads(done.stdout.strip().splitlines()[-1])
     print(f"topic facts refreshed: {facts['rows']:,} rows in {facts['seconds']:.1f}s, "
           f"peak RSS {facts['rss_mb']:.0f} MB", flush=True)
     tools = ["cxloop", "pandas", "polars"] + ([] if args.no_spark else ["cxloop-spark"])
