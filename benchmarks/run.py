@@ -5,8 +5,9 @@ It discovers the modules `benchmarks/bench_<name>.py` (all of them without names
 - a module with `run(repeat: int = 3) -> list[dict]` (every parameter defaulted) returns result rows;
   the runner prints them as a table and appends a section to BENCHMARKS.md with the machine (uname,
   nproc, RAM, load average), the command, and the module's `TITLE` and `NOTES` (optional strings);
-- otherwise the module's `main()` is called with no command-line arguments; it prints and appends its
-  own section (the older per-area scripts do).
+- otherwise the module's `main()` is called, with `--repeat N` / `--no-append` forwarded when its
+  argparse defines them (else no arguments); it prints and appends its own section (the older per-area
+  scripts do).
 
 Rows are flat dicts; by convention `case`, `rows`, `runs`, `median_s` (median of the runs), `rows_per_s`
 and `peak_rss_mb` (the peak RSS of the process that did the work, measured in a subprocess: see
@@ -142,8 +143,12 @@ def run_module(name: str, module_name: str, *, repeat: int, append: bool, comman
     entry = getattr(module, "main", None)
     if not callable(entry):
         raise SystemExit(f"{module_name} has neither run() with defaults nor main()")
+    # forward the runner's options to a main() whose argparse knows them (read from its source)
+    source = inspect.getsource(module)
+    forwarded = ["--repeat", str(repeat)] if '"--repeat"' in source else []
+    forwarded += ["--no-append"] if not append and '"--no-append"' in source else []
     saved = sys.argv
-    sys.argv = [module_name]
+    sys.argv = [module_name, *forwarded]
     try:
         entry()
     finally:
