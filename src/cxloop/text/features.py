@@ -65,24 +65,9 @@ class HashedTfidf:
     idf_value: np.ndarray  # float32, their IDF
     sublinear_tf: bool = True
     _idf: np.ndarray | None = field(default=None, repr=False)
-    _vectorizer: HashingVectorizer | None = field(default=None, repr=False)
 
     def vectorizer(self) -> HashingVectorizer:
-        if self._vectorizer is None:
-            kwargs: dict[str, Any] = {}
-            if self.analyzer == "word":
-                kwargs["token_pattern"] = r"(?u)\b\w[\w']*\b"
-            self._vectorizer = HashingVectorizer(
-                analyzer=self.analyzer,
-                ngram_range=self.ngram_range,
-                n_features=self.n_features,
-                alternate_sign=False,
-                norm=None,
-                lowercase=True,
-                dtype=np.float32,
-                **kwargs,
-            )
-        return self._vectorizer
+        return _vectorizer(self.analyzer, self.ngram_range, self.n_features)
 
     def idf(self) -> np.ndarray:
         if self._idf is None:
@@ -94,8 +79,7 @@ class HashedTfidf:
     def counts(self, texts: Sequence[str]) -> sp.csr_matrix:
         """Raw hashed n-gram counts; the last few results are memoised, so the sentiment and emotion models
         (same hashing settings) tokenise a batch once between them."""
-        key = (self.analyzer, self.ngram_range, self.n_features)
-        return _hashed_counts(key, tuple(texts), self.vectorizer())
+        return _hashed_counts(self.analyzer, self.ngram_range, self.n_features, tuple(texts))
 
     def transform(self, texts: Sequence[str]) -> sp.csr_matrix:
         """Sublinear TF x IDF, L2-normalised rows (pruned n-grams weigh 0)."""
@@ -123,10 +107,26 @@ class HashedTfidf:
         )
 
 
+@functools.lru_cache(maxsize=8)
+def _vectorizer(analyzer: str, ngram_range: tuple[int, int], n_features: int) -> HashingVectorizer:
+    kwargs: dict[str, Any] = {"token_pattern": r"(?u)\b\w[\w']*\b"} if analyzer == "word" else {}
+    return HashingVectorizer(
+        analyzer=analyzer,
+        ngram_range=ngram_range,
+        n_features=n_features,
+        alternate_sign=False,
+        norm=None,
+        lowercase=True,
+        dtype=np.float32,
+        **kwargs,
+    )
+
+
 @functools.lru_cache(maxsize=4)
-def _hashed_counts(key: tuple[Any, ...], texts: tuple[str, ...], vectorizer: Any) -> sp.csr_matrix:
-    del key  # part of the cache key only: equal settings hash alike whatever the vectorizer object
-    counts = vectorizer.transform(texts).tocsr()
+def _hashed_counts(
+    analyzer: str, ngram_range: tuple[int, int], n_features: int, texts: tuple[str, ...]
+) -> sp.csr_matrix:
+    counts = _vectorizer(analyzer, ngram_range, n_features).transform(texts).tocsr()
     counts.data.flags.writeable = False  # shared between callers: weigh a copy
     return counts
 
