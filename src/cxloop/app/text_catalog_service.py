@@ -82,10 +82,16 @@ def suggest_topics(
     backend: str = "tfidf",
     k: int | None = None,
     min_cluster_size: int | None = None,
+    max_df: float | None = 0.01,
     seed: int = 0,
     clock: Callable[[], datetime] = lambda: datetime.now(UTC).replace(tzinfo=None),
 ) -> dict[str, Any]:
-    """Cluster the uncovered enriched texts into candidate topics and store them."""
+    """Cluster the uncovered enriched texts into candidate topics and store them.
+
+    By default the rare-vocabulary view (`max_df` 1%): words most uncovered texts share (greetings,
+    agents' boilerplate, generic praise) say nothing about a new issue, so they are dropped and texts
+    with too little left are not clustered; `max_df=None` clusters every text on character n-grams.
+    """
     rows = ws.con.sql(
         "SELECT record_id, text_redacted, tokens FROM enrichments "
         "WHERE topic_id IS NULL AND text_redacted IS NOT NULL AND length(trim(text_redacted)) > 0 "
@@ -98,7 +104,7 @@ def suggest_topics(
         return {"uncovered": n, "k": 0, "candidates": [], "notes": notes}
     texts = rows.column("text_redacted").to_pylist()
     tokens = [t or [] for t in rows.column("tokens").to_pylist()]
-    options = DiscoveryOptions(k=k, min_cluster_size=min_cluster_size, seed=seed)
+    options = DiscoveryOptions(k=k, min_cluster_size=min_cluster_size, seed=seed, max_df=max_df)
     result = discover_topics(texts, tokens=tokens, options=options, encoder=_encoder(backend, n))
     accepted = {r[0] for r in ws.con.execute(
         "SELECT cluster_id FROM topic_candidates WHERE accepted_as IS NOT NULL").fetchall()}
@@ -110,6 +116,7 @@ def suggest_topics(
     _store_cluster_ids(ws, rows.column("record_id"), cluster_ids)
     return {
         "uncovered": n,
+        "clustered": int((result.labels >= 0).sum()),
         "k": result.k,
         "silhouette": result.silhouette,
         "seconds": round(result.seconds, 3),

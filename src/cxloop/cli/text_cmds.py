@@ -77,13 +77,16 @@ def topics_suggest(
     k: Annotated[int | None, typer.Option("--k", help="Number of clusters (default: chosen by silhouette).")]
     = None,
     min_size: Annotated[int | None, typer.Option("--min-size", help="Smallest cluster proposed.")] = None,
+    max_df: Annotated[float, typer.Option("--max-df", help="Drop words in more than this share of the "
+                                          "texts (0 or 1: keep all, cluster character n-grams).")] = 0.01,
     backend: BackendOpt = "tfidf",
     workspace: WorkspaceOpt = None,
     fmt: FormatOpt = OutputFormat.table,
 ) -> None:
     """Cluster texts no topic covers into candidate topics (c-TF-IDF keywords, examples). 新话题发现。"""
     with Workspace.open(find_workspace(workspace)) as ws:
-        data = catalog.suggest_topics(ws, backend=backend, k=k, min_cluster_size=min_size)
+        data = catalog.suggest_topics(ws, backend=backend, k=k, min_cluster_size=min_size,
+                                      max_df=max_df if 0 < max_df < 1 else None)
     rows = [{"cluster_id": c["cluster_id"], "size": c["size"], "label": c["label"],
              "keywords": ", ".join(c["keywords"]), "example": (c["examples"] or [""])[0][:60]}
             for c in data["candidates"]]

@@ -42,6 +42,7 @@ __all__ = [
 ]
 
 Encoder = Callable[[Sequence[str]], np.ndarray]
+RARE_VIEW_MIN_TEXTS = 2_000  # below this every word counts: the character n-gram view is used
 
 _STOP = frozenset(
     (resources.files("cxloop.text") / "data" / "stopwords.txt").read_text(encoding="utf-8").split()
@@ -60,6 +61,10 @@ class DiscoveryOptions:
     n_keywords: int = 8
     n_examples: int = 5
     seed: int = 0
+    # Rare-vocabulary view (needs tokens): words in more than this share of the texts (greetings,
+    # boilerplate, generic praise) and words seen fewer than 3 times are dropped, and texts left with
+    # fewer than 2 words are noise. None (or fewer than 2,000 texts): character n-grams of every text.
+    max_df: float | None = None
 
 
 @dataclass
@@ -82,11 +87,38 @@ class DiscoveryResult:
     proposed: list[Cluster] = field(default_factory=list)
 
 
-def _features(texts: Sequence[str], opts: DiscoveryOptions, encoder: Encoder | None) -> np.ndarray:
+def _hashed(
+    texts: Sequence[str], tokens: Sequence[Sequence[str]] | None, opts: DiscoveryOptions
+) -> tuple[sparse.csr_matrix, np.ndarray]:
+    """Hashed counts and the mask of texts kept (all, unless the rare-vocabulary view drops some)."""
+    if opts.max_df is None or tokens is None or len(texts) < RARE_VIEW_MIN_TEXTS:
+        hashed = HashingVectorizer(
+            analyzer="char_wb", ngram_range=(2, 3), n_features=2**17, alternate_sign=False, norm=None,
+            lowercase=True, dtype=np.float32,
+        ).transform(texts)
+        return hashed, np.ones(len(texts), dtype=bool)
     hashed = HashingVectorizer(
-        analyzer="char_wb", ngram_range=(2, 3), n_features=2**17, alternate_sign=False, norm=None,
-        lowercase=True, dtype=np.float32,
-    ).transform(texts)
+        analyzer=_useful_tokens, n_features=2**18, alternate_sign=False, norm=None, dtype=np.float32
+    ).transform(tokens)
+    df = np.bincount(hashed.indices, minlength=hashed.shape[1])
+    keep = ((df >= 3) & (df <= opts.max_df * len(texts))).astype(np.float32)
+    pruned = (hashed @ sparse.diags(keep)).tocsr()
+    pruned.eliminate_zeros()
+    rows = np.diff(pruned.indptr) >= 2
+    return pruned[rows], rows
+
+
+def _useful_tokens(tokens: Sequence[str]) -> list[str]:
+    return [t for t in tokens if _keep(t)]
+
+
+def _features(
+    texts: Sequence[str], tokens: Sequence[Sequence[str]] | None, opts: DiscoveryOptions,
+    encoder: Encoder | None,
+) -> tuple[np.ndarray, np.ndarray]:
+    hashed, rows = _hashed(texts, tokens, opts)
+    if hashed.shape[0] == 0:
+        return np.zeros((0, 1), dtype=np.float32), rows
     weighted = TfidfTransformer(sublinear_tf=True).fit_transform(hashed)
     rng = np.random.default_rng(opts.seed)
     n = weighted.shape[0]
@@ -97,9 +129,10 @@ def _features(texts: Sequence[str], opts: DiscoveryOptions, encoder: Encoder | N
     reduced = normalize(np.asarray(svd.transform(weighted), dtype=np.float32))
     del weighted, hashed
     if encoder is not None:
-        embedded = normalize(np.asarray(encoder(texts), dtype=np.float32))
+        kept = [t for t, keep in zip(texts, rows, strict=True) if keep]
+        embedded = normalize(np.asarray(encoder(kept), dtype=np.float32))
         reduced = normalize(np.hstack([reduced, embedded]))
-    return reduced
+    return reduced, rows
 
 
 def _k_grid(n: int, k_max: int) -> list[int]:
@@ -189,16 +222,37 @@ def discover_topics(
     n = len(texts)
     if n == 0:
         return DiscoveryResult(np.zeros(0, dtype=np.int64), [], 0, None, 0.0)
-    x = _features(texts, opts, encoder)
+    x, rows = _features(texts, tokens, opts, encoder)
+    kept = np.flatnonzero(rows)
+    if kept.size == 0:
+        return DiscoveryResult(np.full(n, -1, dtype=np.int64), [], 0, None, time.perf_counter() - start)
     k, silhouette = (opts.k, None) if opts.k else _choose_k(x, opts)
-    k = max(1, min(k, n))
-    labels, centers = _assign(x, k, opts)
-    clusters = _describe(texts, tokens, tokenizer, x, labels, centers, opts)
-    min_size = opts.min_cluster_size or max(5, int(0.002 * n))
+    k = max(1, min(k, kept.size))
+    kept_labels, centers = _assign(x, k, opts)
+    index = kept.tolist()
+    kept_texts = [texts[i] for i in index] if kept.size < n else texts
+    kept_tokens = [tokens[i] for i in index] if tokens is not None and kept.size < n else tokens
+    background = _background(tokens, rows, opts)
+    clusters = _describe(kept_texts, kept_tokens, tokenizer, x, kept_labels, centers, opts, background)
+    labels = np.full(n, -1, dtype=np.int64)
+    labels[kept] = kept_labels
+    min_size = opts.min_cluster_size or max(5, int(0.002 * kept.size))
     small = {i for i, c in enumerate(clusters) if c.size < min_size}
     labels = np.where(np.isin(labels, list(small)), -1, labels) if small else labels
     proposed = sorted((c for i, c in enumerate(clusters) if i not in small), key=lambda c: -c.size)
     return DiscoveryResult(labels, clusters, k, silhouette, time.perf_counter() - start, proposed)
+
+
+def _background(
+    tokens: Sequence[Sequence[str]] | None, rows: np.ndarray, opts: DiscoveryOptions
+) -> list[Sequence[str]] | None:
+    """Up to 2,000 token lists of the texts the rare-vocabulary view did not cluster."""
+    left = np.flatnonzero(~rows)
+    if tokens is None or left.size == 0:
+        return None
+    rng = np.random.default_rng(opts.seed + 3)
+    pick = left if left.size <= 2000 else rng.choice(left, 2000, replace=False)
+    return [tokens[i] for i in pick.tolist()]
 
 
 def _describe(
@@ -209,6 +263,7 @@ def _describe(
     labels: np.ndarray,
     centers: np.ndarray,
     opts: DiscoveryOptions,
+    background: list[Sequence[str]] | None = None,
 ) -> list[Cluster]:
     rng = np.random.default_rng(opts.seed + 2)
     members = [np.flatnonzero(labels == c) for c in range(centers.shape[0])]
@@ -219,7 +274,8 @@ def _describe(
     else:
         tokenize = tokenizer or (lambda batch: [t.lower().split() for t in batch])
         docs = [tokenize([texts[i] for i in idx]) if idx else [] for idx in sampled]
-    keywords = class_tfidf(docs, opts.n_keywords)
+    # The texts left out of clustering form one more class, so labels contrast with them too.
+    keywords = class_tfidf([*docs, background] if background else docs, opts.n_keywords)
     out = []
     for c, idx in enumerate(members):
         sims = x[idx] @ centers[c] if idx.size else np.zeros(0)

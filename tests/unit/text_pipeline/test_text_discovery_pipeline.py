@@ -113,3 +113,28 @@ def test_faq_file_and_no_match(tmp_path: Path) -> None:
     bad.write_text('{"faq_id": "X"}\n', encoding="utf-8")
     with pytest.raises(InputError, match="question is empty"):
         read_faq_file(bad)
+
+
+@pytest.mark.slow
+def test_rare_vocabulary_view_finds_a_small_issue_under_boilerplate() -> None:
+    """Agents' boilerplate dominates character n-grams; dropping frequent words surfaces the new issue."""
+    from cxloop.text.segment import Segmenter
+
+    rng = np.random.default_rng(5)
+    replies = ["您好,请提供一下订单号", "理解您的心情,马上为您处理", "亲,这边帮您查询一下", "很抱歉给您带来不便"]
+    issues = [f"{p}{s}" for p in ("手机", "耳机", "电视", "手表", "平板", "路由器")
+              for s in ("用着还行", "有点贵", "不太会用", "颜色好看", "想问问活动", "包装一般", "说明书看不懂")]
+    defect = ["耳机仓触点发绿了", "仓里触点长了铜绿", "触点上全是绿锈", "仓内触点有绿斑", "触点发绿还发黑"]
+    texts, truth = [], []
+    for i in range(6000):
+        is_defect = i % 200 == 0  # 0.5% of the texts
+        issue = defect[i % 5] if is_defect else issues[rng.integers(len(issues))]
+        texts.append(f"客户:{issue} | 客服:{replies[rng.integers(4)]} | 客户:好")
+        truth.append(is_defect)
+    seg = Segmenter()
+    tokens = seg(texts, ["zh"] * len(texts))
+    result = discover_topics(texts, tokens=tokens, options=DiscoveryOptions(max_df=0.01, seed=0))
+    found = [c for c in result.proposed if "触点" in c.keywords[:3]]
+    assert found, [c.label for c in result.proposed]
+    members = np.flatnonzero(result.labels == result.clusters.index(found[0]))
+    assert np.mean(np.asarray(truth)[members]) > 0.9 and members.size >= 20
