@@ -54,8 +54,21 @@ class Stopwatch:
                 self.timings[stage] = self.timings.get(stage, 0.0) + time.perf_counter() - start
 
 
-def resolve_profile(ws: Workspace, source: str | None, profile: SourceProfile | None) -> tuple[str, SourceProfile]:
-    """The (source name, profile) of an ingest: a named profile, or an ad-hoc one from CLI flags."""
+def _log_name(path: Path) -> str:
+    name = path.name
+    for suffix in (".gz", ".xes", ".csv", ".tsv", ".jsonl", ".parquet", ".xlsx"):
+        name = name.removesuffix(suffix)
+    return name
+
+
+def resolve_profile(
+    ws: Workspace, source: str | None, profile: SourceProfile | None, path: Path | None = None
+) -> tuple[str, SourceProfile]:
+    """The (source name, profile) of an ingest: a named profile, an ad-hoc one from CLI flags, or, for an
+    XES log, the standard XES mapping (source named after the file unless given)."""
+    is_xes = path is not None and detect_format(path, profile.format if profile else None) == "xes"
+    if profile is None and is_xes and (source is None or source not in ws.settings.sources):
+        profile = SourceProfile(kind="event")
     if profile is None:
         if source is None:
             raise UsageError("name a source profile with --source, or map columns ad hoc with --map/--channel")
@@ -66,9 +79,9 @@ def resolve_profile(ws: Workspace, source: str | None, profile: SourceProfile | 
                 "or give --map/--channel for an ad-hoc ingest"
             )
         profile = ws.settings.sources[source]
-    name = source or profile.channel
+    name = source or profile.channel or (_log_name(path) if path is not None else None)
     if not name:
-        raise UsageError("an ad-hoc ingest needs --source or --channel")
+        raise UsageError("an ad-hoc ingest needs --source or --channel")  # pragma: no cover - path is known
     return name, profile
 
 
@@ -104,7 +117,7 @@ def ingest(
     """
     clock = Stopwatch(timings)
     path = Path(path)
-    source, profile = resolve_profile(ws, source, profile)
+    source, profile = resolve_profile(ws, source, profile, path)
     fmt = detect_format(path, profile.format)
     with clock("read"):
         read = read_export(path, fmt=fmt, encoding=profile.encoding, delimiter=profile.delimiter, sheet=profile.sheet)
@@ -197,21 +210,27 @@ def _write_rejects(ws: Workspace, source: str, file: str, batch_id: str, read: R
         })
         con.register("bad_rows", bad)
         con.execute(
-            "INSERT INTO rejects SELECT md5(? || chr(30) || line), ?, ?, ?, row, NULL, reason, "
-            "json_object('line', line) FROM bad_rows "
-            "WHERE md5(? || chr(30) || line) NOT IN (SELECT reject_id FROM rejects) ON CONFLICT DO NOTHING",
-            [source, batch_id, source, file, source],
+            "INSERT INTO rejects SELECT md5(? || chr(30) || line || chr(30) || CAST(k AS VARCHAR)), ?, ?, ?, row, "
+            "NULL, reason, json_object('line', line) "
+            "FROM (SELECT *, row_number() OVER (PARTITION BY line ORDER BY row) AS k FROM bad_rows) "
+            "ON CONFLICT DO NOTHING",
+            [source, batch_id, source, file],
         )
         con.unregister("bad_rows")
     con.execute(
         """
         INSERT INTO rejects
-        SELECT md5(? || chr(30) || CAST(raw AS VARCHAR)) AS rid, ?, ?, ?, row_number,
-               array_to_string(list_distinct(list_transform(problems, lambda x: split_part(x, chr(31), 1))), ','),
+        SELECT md5(? || chr(30) || raw_text || chr(30) || CAST(k AS VARCHAR)), ?, ?, ?, row_number,
+               array_to_string(list_filter(fields, lambda x, i: list_position(fields, x) = i), ','),
                array_to_string(list_transform(problems, lambda x: replace(x, chr(31), ': ')), '; '),
                raw
-        FROM stage WHERE problems IS NOT NULL
-        QUALIFY row_number() OVER (PARTITION BY rid ORDER BY row_number) = 1
+        FROM (
+            SELECT row_number, problems, raw, CAST(raw AS VARCHAR) AS raw_text,
+                   list_transform(problems, lambda x: split_part(x, chr(31), 1)) AS fields,
+                   -- identical bad rows in one file are each a reject; a re-ingest finds them all again
+                   row_number() OVER (PARTITION BY CAST(raw AS VARCHAR) ORDER BY row_number) AS k
+            FROM stage WHERE problems IS NOT NULL
+        )
         ON CONFLICT DO NOTHING
         """,
         [source, batch_id, source, file],

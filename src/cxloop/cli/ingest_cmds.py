@@ -49,9 +49,7 @@ def ingest(
     with Workspace.open(find_workspace(workspace)) as ws:
         adhoc = bool(map_ or channel or kind)
         base = ws.settings.sources.get(source or "") if source else None
-        if base is None and not adhoc and source is None:
-            raise UsageError("name a source profile with --source, or map columns ad hoc with --map/--channel")
-        profile = None
+        profile = None  # none: the app takes the named profile, or the standard mapping of an XES log
         if adhoc or base is not None:
             data = base.model_dump() if base is not None else {}
             data["map"] = {**data.get("map", {}), **_parse_maps(map_ or [])}
