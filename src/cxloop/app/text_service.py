@@ -126,6 +126,10 @@ _WORKER: dict[str, EnrichContext] = {}
 
 
 def _init_worker(spec: PipelineSpec, overrides: Mapping[str, Any]) -> None:
+    """Build the pipeline once per worker; one BLAS/OpenMP thread each (the workers are the parallelism)."""
+    from threadpoolctl import threadpool_limits
+
+    threadpool_limits(1)
     _WORKER["ctx"] = build_context(spec, **overrides)
 
 
