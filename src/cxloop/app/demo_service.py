@@ -62,9 +62,20 @@ def next_steps(root: Path) -> list[str]:
         f"cxloop status --workspace {ws}",
         f"cxloop rejects --workspace {ws} --batch last",
         f"cxloop customers show {example} --workspace {ws}",
-        f"cxloop serve --workspace {ws}",
+        f"cxloop customers timeline {example} --workspace {ws}",
+        f"cxloop metrics nps --by month,channel --workspace {ws}",
+        f"cxloop painpoints --since 90d --workspace {ws}",
+        f"cxloop journeys worst --workspace {ws}",
+        f"cxloop topics suggest --workspace {ws}",
+        f"cxloop serve --workspace {ws}    # REST API on http://127.0.0.1:8765 (OpenAPI at /docs)",
         f"cat {ground_truth_path(root)}",
     ]
+
+
+def _analysis_sections() -> tuple[SummarySection, ...]:
+    from cxloop.app.demo_analysis import ANALYSIS_SECTIONS  # heavy imports (models, Ibis) only when used
+
+    return tuple(SummarySection(name, compute) for name, compute in ANALYSIS_SECTIONS)
 
 
 DEFAULT_SECTIONS: tuple[SummarySection, ...] = (
@@ -73,10 +84,13 @@ DEFAULT_SECTIONS: tuple[SummarySection, ...] = (
 )
 
 
-def summarize(ws: Workspace, sections: Sequence[SummarySection] = DEFAULT_SECTIONS) -> dict[str, Any]:
+def summarize(ws: Workspace, sections: Sequence[SummarySection] = DEFAULT_SECTIONS,
+              progress: Progress | None = None) -> dict[str, Any]:
     """Run each section; a section's cxloop error becomes its result instead of ending the demo."""
     out: dict[str, Any] = {}
     for section in sections:
+        if progress is not None:
+            progress(f"analysing: {section.name}")
         try:
             out[section.name] = section.compute(ws)
         except CxloopError as exc:
@@ -146,8 +160,10 @@ def build_demo(root: Path, *, records: int, seed: int, force: bool = False, inge
         t1 = time.perf_counter()
         ingested = _ingest_all(root, result, say)
         timings["ingest_s"] = round(time.perf_counter() - t1, 2)
+    if ingest_files and sections is DEFAULT_SECTIONS:
+        sections = (*DEFAULT_SECTIONS[:1], *_analysis_sections(), *DEFAULT_SECTIONS[1:])
     with Workspace.open(root) as ws:
-        summary = summarize(ws, sections)
+        summary = summarize(ws, sections, say)
     return {
         "workspace": str(root), "ground_truth": str(truth_file), "seed": seed, "records": records,
         "files": {s: {"file": str(p.relative_to(root)), "rows": result.counts[s]["rows"],

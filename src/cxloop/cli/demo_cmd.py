@@ -51,8 +51,12 @@ def demo(
              title=f"records {status.get('records')} · events {status.get('events')} · customers "
                    f"{status.get('customers')} · rejects {status.get('rejects')}")
     for name, section in data["summary"].items():
-        if name not in ("status", "next_steps"):
-            emit(section if isinstance(section, dict) else {"result": section}, fmt, title=name)
+        if name in ("status", "next_steps"):
+            continue
+        if isinstance(section, dict) and isinstance(section.get("rows"), list):
+            emit(section, fmt, rows=section["rows"], title=name.replace("_", " "))
+        else:
+            emit(section if isinstance(section, dict) else {"result": section}, fmt, title=name.replace("_", " "))
     sys.stdout.write(f"ground truth: {data['ground_truth']}\n")
     sys.stdout.write("next:\n" + "".join(f"  {cmd}\n" for cmd in data["summary"].get("next_steps", [])))
 

@@ -18,18 +18,19 @@ TIMELINE_ITEM_KEYS = ("at", "channel", "kind", "event_type", "stage", "text", "t
 
 
 def _items(t: ir.Table, stage_map: StageMap, text: ir.Value, topic: ir.Value, sentiment: ir.Value) -> ir.Table:
+    # explicit (nullable) types: the two sides of the union may differ in nullability between workspaces
     return t.select(
-        at=t.occurred_at,
-        channel=t.channel,
-        kind=t.kind,
-        event_type=t.event_type,
-        stage=stage_expr(t, stage_map),
+        at=t.occurred_at.cast("timestamp(6)"),
+        channel=t.channel.cast("string"),
+        kind=t.kind.cast("string"),
+        event_type=t.event_type.cast("string"),
+        stage=stage_expr(t, stage_map).cast("string"),
         text=text.cast("string"),
         topic=topic.cast("string"),
         sentiment=sentiment.cast("string"),
-        customer_id=t.customer_id,
-        batch_id=t.batch_id,
-        seq=t.seq,
+        customer_id=t.customer_id.cast("string"),
+        batch_id=t.batch_id.cast("string"),
+        seq=t.seq.cast("int64"),
     )
 
 
