@@ -106,9 +106,6 @@ def eval_match(data_path: Path, columns: Columns, *, dev: Path | None = None) ->
     """Score pairs with the matcher; the threshold is tuned on `dev` when given, else the calibrated one."""
     from cxloop.text.matcher import QuestionMatcher
 
-    if not columns.text_col_b:
-        columns = Columns("text_a" if columns.text_col == "text" else columns.text_col, columns.label_col,
-                          "text_b", columns.label_map)
     matcher = QuestionMatcher()
     threshold = matcher.no_match_threshold
     if dev is not None:

@@ -25,7 +25,6 @@ train_app = typer.Typer(help="Train text models: the shipped ones from public da
 TextCol = Annotated[str, typer.Option("--text-col", help="Column with the text.")]
 LabelCol = Annotated[str, typer.Option("--label-col", help="Column with the gold label.")]
 LabelMap = Annotated[str | None, typer.Option("--label-map", help="Relabel gold values, e.g. 0=neg,1=pos.")]
-TextColB = Annotated[str | None, typer.Option("--text-col-b", help="Column with the second text of a pair.")]
 Backend = Annotated[str, typer.Option("--backend", help="Features: tfidf, embeddings or auto.")]
 DataDir = Annotated[Path | None, typer.Option("--data-dir", help="Public data folder (default: shared/data).")]
 Subsample = Annotated[int | None, typer.Option("--subsample", help="Train on a stratified sample of N rows.")]
@@ -72,8 +71,8 @@ def eval_classify(
 def eval_match(
     data: Annotated[Path, typer.Option("--data", help="Pairs: text_a, text_b, label (1 = same question).")],
     dev: Annotated[Path | None, typer.Option("--dev", help="Pairs to tune the threshold on.")] = None,
-    text_col: Annotated[str, typer.Option("--text-col", help="Column with the first text (default text_a).")] = "text",
-    text_col_b: TextColB = None,
+    text_col: Annotated[str, typer.Option("--text-col", help="Column with the first text.")] = "text_a",
+    text_col_b: Annotated[str, typer.Option("--text-col-b", help="Column with the second text.")] = "text_b",
     label_col: LabelCol = "label",
     label_map: LabelMap = None,
     fmt: FormatOpt = OutputFormat.table,
