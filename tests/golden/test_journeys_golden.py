@@ -126,6 +126,15 @@ def test_variants_share_and_order(ws: Workspace) -> None:
     assert [v["share"] for v in data["variants"]] == [28.5714, 28.5714, 14.2857]
 
 
+@pytest.mark.parametrize(("by", "per"), [("event_type", None), ("channel", "customer"), ("stage", "episode")])
+def test_one_sequence_log_serves_flows_and_variants(ws: Workspace, by: str, per: str | None) -> None:
+    log = js.sequence_log(ws, by=by, per=per)
+    assert js.flows_from(log) == js.flows(ws, by=by, per=per)
+    assert js.variants_from(log, top=4) == js.variants(ws, by=by, per=per, top=4)
+    with pytest.raises(UsageError):
+        js.variants_from(log, top=0)
+
+
 def test_episodes_split_by_gap_and_health(ws: Workspace) -> None:
     data = js.episodes(ws)
     assert data["count"] == 4  # A: 1, B: 1, C: 2 (19 days apart); surveys are not contacts

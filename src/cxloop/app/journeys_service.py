@@ -5,6 +5,7 @@ Every function takes an open `Workspace` and returns a JSON-ready dict (the CLI 
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any
 
 import ibis
@@ -29,14 +30,18 @@ from cxloop.journeys.steps import (
 from cxloop.journeys.timeline import TIMELINE_ITEM_KEYS, timeline_items
 
 __all__ = [
+    "SequenceLog",
     "channel_switching",
     "episodes",
     "flows",
+    "flows_from",
     "ivr_paths",
     "journey_config",
     "journey_map",
+    "sequence_log",
     "timeline",
     "variants",
+    "variants_from",
     "worst_journeys",
 ]
 
@@ -70,8 +75,10 @@ class _Context:
         )
         steps = steps.mutate(stage=stage_expr(steps, self.config.stage_map))
         if lifecycle:
-            transition = attribute_text(steps.attributes, "lifecycle:transition", native=self.native_json)
             wanted = lifecycle.strip().lower()
+            transition = attribute_text(
+                steps.attributes, "lifecycle:transition", native=self.native_json, empty_as_null=not wanted
+            )
             # Case-insensitive; the exact match first spares lower() (costly on 10M rows) on most rows.
             steps = steps.filter((transition == wanted) | (transition.lower() == wanted))
         return steps
@@ -142,21 +149,80 @@ def _grain(per: str | None) -> SequenceGrain | None:
         raise UsageError(f"unknown sequence grain {per!r}; use one of: {valid}", field="per") from None
 
 
+@dataclass(frozen=True)
+class SequenceLog:
+    """Labelled steps scanned and sorted once (DuckDB path): feed `flows_from` and `variants_from`.
+
+    Like a process-mining log loaded in memory: one scan of the workspace serves the directly-follows
+    graph and the variants (`flows` and `variants` build one each when not given one).
+    """
+
+    arrays: seq_arrays.SortedSteps
+    names: dict[int, str]
+    by: str
+    per: str
+    lifecycle: str | None
+
+
+def sequence_log(
+    ws: Workspace, *, by: str = "event_type", per: str | None = None, lifecycle: str | None = None
+) -> SequenceLog:
+    """Scan the labelled steps once and sort them into sequences (numpy; DuckDB engine only)."""
+    return _sequence_log(_Context(ws), by, per, lifecycle)
+
+
+def _sequence_log(ctx: _Context, by: str, per: str | None, lifecycle: str | None) -> SequenceLog:
+    labelled, grain = ctx.labelled(_dimension(by), _grain(per), lifecycle)
+    arrays, names = ctx.sorted_arrays(labelled)
+    return SequenceLog(arrays, names, by, grain.value, lifecycle)
+
+
+def flows_from(log: SequenceLog) -> dict[str, Any]:
+    """The directly-follows graph of a `SequenceLog` (same shape as `flows`)."""
+    found = seq_arrays.directly_follows_arrays(log.arrays, max(log.names, default=0) + 1)
+    edges: list[dict[str, Any]] = [
+        {"from": log.names[a], "to": log.names[b], "count": n, "median_seconds": m} for a, b, n, m in found
+    ]
+    edges.sort(key=lambda e: (-int(e["count"]), str(e["from"]), str(e["to"])))
+    return {"edges": edges, "by": log.by, "per": log.per, "lifecycle": log.lifecycle}
+
+
+def variants_from(log: SequenceLog, *, top: int = 20) -> dict[str, Any]:
+    """The top variants of a `SequenceLog` (same shape as `variants`)."""
+    _check_top(top)
+    found, distinct = seq_arrays.top_variants_arrays(log.arrays, max(log.names, default=0) + 1, top)
+    total = len(log.arrays.starts)
+    rows: list[dict[str, Any]] = [{"path": path, "count": n} for path, n in found]
+    return _variants_out(rows, log.names, total, distinct, log.by, log.per, log.lifecycle)
+
+
+def _check_top(top: int) -> None:
+    if top < 1:
+        raise UsageError(f"--top must be at least 1, got {top}", field="top")
+
+
+def _variants_out(
+    rows: list[dict[str, Any]], names: dict[int, str], total: int, distinct: int,
+    by: str, per: str, lifecycle: str | None,
+) -> dict[str, Any]:
+    out = [
+        {"path": [names[c] for c in r["path"]], "count": r["count"],
+         "share": round(100.0 * r["count"] / total, 4)}
+        for r in rows
+    ]
+    return {"variants": out, "sequences": total, "distinct_variants": distinct,
+            "by": by, "per": per, "lifecycle": lifecycle}
+
+
 def flows(
     ws: Workspace, *, by: str = "event_type", per: str | None = None, lifecycle: str | None = None
 ) -> dict[str, Any]:
     """The directly-follows graph: `{"edges": [{"from", "to", "count", "median_seconds"}], ...}`."""
     ctx = _Context(ws)
-    labelled, grain = ctx.labelled(_dimension(by), _grain(per), lifecycle)
     if ctx.arrays:
-        arrays, names = ctx.sorted_arrays(labelled)
-        found = seq_arrays.directly_follows_arrays(arrays, max(names, default=0) + 1)
-        edges: list[dict[str, Any]] = [
-            {"from": names[a], "to": names[b], "count": n, "median_seconds": m} for a, b, n, m in found
-        ]
-        edges.sort(key=lambda e: (-int(e["count"]), str(e["from"]), str(e["to"])))
-    else:
-        edges = ctx.rows(flows_domain.directly_follows(labelled))
+        return flows_from(_sequence_log(ctx, by, per, lifecycle))
+    labelled, grain = ctx.labelled(_dimension(by), _grain(per), lifecycle)
+    edges = ctx.rows(flows_domain.directly_follows(labelled))
     return {"edges": edges, "by": by, "per": grain.value, "lifecycle": lifecycle}
 
 
@@ -169,28 +235,17 @@ def variants(
     top: int = 20,
 ) -> dict[str, Any]:
     """Top variants: `{"variants": [{"path", "count", "share"}], "sequences", ...}`, share in %."""
-    if top < 1:
-        raise UsageError(f"--top must be at least 1, got {top}", field="top")
+    _check_top(top)
     ctx = _Context(ws)
-    labelled, grain = ctx.labelled(_dimension(by), _grain(per), lifecycle)
     if ctx.arrays:
-        arrays, names = ctx.sorted_arrays(labelled)
-        found, distinct = seq_arrays.top_variants_arrays(arrays, max(names, default=0) + 1, top)
-        total = len(arrays.starts)
-        rows: list[dict[str, Any]] = [{"path": path, "count": n} for path, n in found]
-    else:
-        codes = flows_domain.label_codes(labelled)  # one row per distinct label
-        names = {r["code"]: r["label"] for r in ctx.rows(codes)}
-        rows = ctx.rows(flows_domain.variants(labelled, codes).limit(top))
-        total = int(rows[0]["sequences"]) if rows else 0
-        distinct = int(rows[0]["distinct_variants"]) if rows else 0
-    out = [
-        {"path": [names[c] for c in r["path"]], "count": r["count"],
-         "share": round(100.0 * r["count"] / total, 4)}
-        for r in rows
-    ]
-    return {"variants": out, "sequences": total, "distinct_variants": distinct,
-            "by": by, "per": grain.value, "lifecycle": lifecycle}
+        return variants_from(_sequence_log(ctx, by, per, lifecycle), top=top)
+    labelled, grain = ctx.labelled(_dimension(by), _grain(per), lifecycle)
+    codes = flows_domain.label_codes(labelled)  # one row per distinct label
+    names = {r["code"]: r["label"] for r in ctx.rows(codes)}
+    rows = ctx.rows(flows_domain.variants(labelled, codes).limit(top))
+    total = int(rows[0]["sequences"]) if rows else 0
+    distinct = int(rows[0]["distinct_variants"]) if rows else 0
+    return _variants_out(rows, names, total, distinct, by, grain.value, lifecycle)
 
 
 def episodes(ws: Workspace, *, limit: int = 50) -> dict[str, Any]:

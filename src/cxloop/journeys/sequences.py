@@ -10,7 +10,7 @@ Sorting plain int64 words (SIMD) is ~10x faster than an argsort and far faster t
 key. Everything else is array arithmetic over the sorted arrays, with no per-row Python:
 
 - directly-follows (van der Aalst 2016, §6.2): consecutive rows of one sequence form an edge; edge counts
-  and medians by one sort of `edge << 40 | gap_ms` and picking the middle of each edge's run;
+  and medians by one sort of packed words `edge << b | gap_ms` and picking the middle of each edge's run;
 - variants: sequences of equal length are packed into 64-bit words (most significant code first, so the
   numeric order of the words is the lexicographic order of the paths), made unique with their counts,
   and the top paths merged across lengths. Exact (no hashing).
@@ -28,9 +28,6 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 __all__ = ["SortedSteps", "batch_ranks", "directly_follows_arrays", "sort_steps", "top_variants_arrays"]
-
-_GAP_BITS = 40  # gaps up to 2**40 ms (~34 years) fit below the edge id in one int64
-
 
 @dataclass(frozen=True)
 class SortedSteps:
@@ -50,10 +47,10 @@ def batch_ranks(present: list[str], started_at: Mapping[str, datetime | None]) -
     return {batch: rank for rank, batch in enumerate(sorted(present, key=key))}
 
 
-def _encode(column: pa.ChunkedArray) -> tuple[npt.NDArray[np.int32], list[str]]:
-    """Dictionary-encode a string column (hashing): int32 codes and the distinct values."""
+def _encode(column: pa.ChunkedArray) -> tuple[npt.NDArray[np.int32], pa.Array]:
+    """Dictionary-encode a string column (hashing): int32 codes and the distinct values (Arrow)."""
     encoded = pc.dictionary_encode(column).combine_chunks()
-    return encoded.indices.to_numpy(zero_copy_only=False), encoded.dictionary.to_pylist()
+    return encoded.indices.to_numpy(zero_copy_only=False), encoded.dictionary
 
 
 def _nondecreasing(a: npt.NDArray[np.int64]) -> bool:
@@ -75,18 +72,23 @@ def _group_order(seq_code: npt.NDArray[np.int32], at: npt.NDArray[np.int64], tie
         perm = np.lexsort((tie, at, seq_code)).astype(np.int64)
         return perm, seq_code[perm].astype(np.int64), at[perm]
     base = None if _nondecreasing(tie) else np.argsort(tie, kind="stable")
-    sc = (seq_code if base is None else seq_code[base]).astype(np.int64) << bits
+    sc = seq_code if base is None else seq_code[base]
     t = at if base is None else at[base]
     mask = (1 << bits) - 1
-    packed = np.sort(sc | np.arange(n, dtype=np.int64))  # rank = row number (source order)
-    idx = packed & mask
+    packed = sc.astype(np.int64)
+    packed <<= bits
+    idx = np.arange(n, dtype=np.int64)
+    packed |= idx  # rank = row number (source order); buffers reused: fresh pages cost on big arrays
+    packed.sort()
+    np.bitwise_and(packed, mask, out=idx)
     t_sorted = t[idx]
     packed >>= bits
     if np.any((t_sorted[1:] < t_sorted[:-1]) & (packed[1:] == packed[:-1])):  # rank by time instead
         by_time = np.argsort(t, kind="stable")
-        rank = np.empty(n, dtype=np.int64)
-        rank[by_time] = np.arange(n, dtype=np.int64)
-        packed = np.sort(sc | rank)
+        packed = sc.astype(np.int64)
+        packed <<= bits
+        packed[by_time] |= np.arange(n, dtype=np.int64)
+        packed.sort()
         idx = by_time[packed & mask]
         t_sorted = t[idx]
         packed >>= bits
@@ -94,16 +96,21 @@ def _group_order(seq_code: npt.NDArray[np.int32], at: npt.NDArray[np.int64], tie
 
 
 def _tie_keys(table: pa.Table, started_at: Mapping[str, datetime | None]) -> npt.NDArray[np.int64]:
-    """One int64 per row ordering ties: (batch rank, seq) packed, or their joint rank when too wide."""
-    batch_code, batches = _encode(table.column("batch_id"))
+    """One int64 per row ordering ties: seq (one batch), (batch rank, seq) packed, or their joint rank."""
+    seq = table.column("seq").to_numpy(zero_copy_only=False).astype(np.int64, copy=False)
+    batch_code, dictionary = _encode(table.column("batch_id"))
+    batches = dictionary.to_pylist()
+    if len(batches) <= 1:
+        return seq
     ranks = batch_ranks(batches, started_at)
-    batch_rank = np.array([ranks[b] for b in batches], dtype=np.int64)[batch_code]
-    seq = table.column("seq").to_numpy(zero_copy_only=False).astype(np.int64)
-    seq_bits = int(seq.max(initial=0)).bit_length()
-    if len(batches) and (len(batches) - 1).bit_length() + seq_bits < 63 and int(seq.min(initial=0)) >= 0:
-        return (batch_rank << seq_bits) | seq
+    tie = np.array([ranks[b] for b in batches], dtype=np.int64)[batch_code]
+    seq_bits = int(seq.max()).bit_length()
+    if (len(batches) - 1).bit_length() + seq_bits < 63 and int(seq.min()) >= 0:
+        tie <<= seq_bits
+        tie |= seq
+        return tie
     rank = np.empty(len(seq), dtype=np.int64)
-    rank[np.lexsort((seq, batch_rank))] = np.arange(len(seq), dtype=np.int64)
+    rank[np.lexsort((seq, tie))] = np.arange(len(seq), dtype=np.int64)
     return rank
 
 
@@ -116,7 +123,8 @@ def sort_steps(
     (ties: `batch_ranks`). Returns the sorted arrays and the label of each code.
     """
     seq_code, _ = _encode(table.column("seq_key"))
-    raw_label, names = _encode(table.column("label"))
+    raw_label, dictionary = _encode(table.column("label"))
+    names = dictionary.to_pylist()
     order = sorted(range(len(names)), key=names.__getitem__)
     remap = np.empty(len(names), dtype=np.int64)
     remap[order] = np.arange(len(names), dtype=np.int64)
@@ -128,6 +136,22 @@ def sort_steps(
     return SortedSteps(codes=codes, at_ms=at_sorted, starts=starts.astype(np.int64)), [names[i] for i in order]
 
 
+def _edge_runs(edge: npt.NDArray[np.int64], gaps: npt.NDArray[np.int64]) -> tuple[npt.NDArray[np.int64], ...]:
+    """Sort (edge, gap) pairs; return each edge's id, first index and count, and the sorted gaps."""
+    gap_bits = max(1, int(gaps.max()).bit_length())
+    if int(gaps.min()) >= 0 and int(edge.max()).bit_length() + gap_bits <= 63:
+        edge <<= gap_bits  # one np.sort of packed words, edge id above the gap
+        edge |= gaps
+        edge.sort()
+        edge_sorted, gap_sorted = edge >> gap_bits, edge & ((1 << gap_bits) - 1)
+    else:  # too wide to pack (thousands of labels, or gaps past the epoch range): two-key sort
+        order = np.lexsort((gaps, edge))
+        edge_sorted, gap_sorted = edge[order], gaps[order]
+    first = np.flatnonzero(np.concatenate([[True], edge_sorted[1:] != edge_sorted[:-1]]))
+    counts = np.diff(np.append(first, len(edge_sorted)))
+    return edge_sorted[first], first, counts, gap_sorted
+
+
 def directly_follows_arrays(s: SortedSteps, n_labels: int) -> list[tuple[int, int, int, float]]:
     """(from_code, to_code, count, median_seconds) of every edge, by count desc then codes."""
     n = len(s.codes)
@@ -137,18 +161,13 @@ def directly_follows_arrays(s: SortedSteps, n_labels: int) -> list[tuple[int, in
     follows[s.starts[1:] - 1] = False  # the last step of a sequence is followed by nothing
     if not follows.any():
         return []
-    src, dst = s.codes[:-1][follows], s.codes[1:][follows]
-    gaps = (s.at_ms[1:] - s.at_ms[:-1])[follows]
-    edge = src * n_labels + dst
-    packed = np.sort((edge << _GAP_BITS) | gaps)
-    edge_sorted = packed >> _GAP_BITS
-    gap_sorted = packed & ((1 << _GAP_BITS) - 1)
-    first = np.flatnonzero(np.concatenate([[True], edge_sorted[1:] != edge_sorted[:-1]]))
-    counts = np.diff(np.append(first, len(packed)))
+    edge = s.codes[:-1] * n_labels
+    edge += s.codes[1:]
+    gaps = s.at_ms[1:] - s.at_ms[:-1]
+    ids, first, counts, gap_sorted = _edge_runs(edge[follows], gaps[follows])
     lo = first + (counts - 1) // 2
     hi = first + counts // 2
     medians = (gap_sorted[lo] + gap_sorted[hi]) / 2000.0
-    ids = edge_sorted[first]
     order = np.lexsort((ids, -counts))
     return [
         (int(ids[i] // n_labels), int(ids[i] % n_labels), int(counts[i]), float(medians[i])) for i in order
@@ -168,10 +187,8 @@ def _pack(rows: npt.NDArray[np.int64], bits: int) -> npt.NDArray[np.uint64]:
     return out
 
 
-def top_variants_arrays(s: SortedSteps, n_labels: int, top: int) -> tuple[list[tuple[list[int], int]], int]:
-    """(top paths as code lists with counts, ordered by count desc then path; number of distinct paths)."""
-    if not len(s.starts):
-        return [], 0
+def _top_variants_packed(s: SortedSteps, n_labels: int, top: int) -> tuple[list[tuple[list[int], int]], int]:
+    """Exact top variants without hashing: equal-length paths packed into words, made unique per length."""
     lengths = np.diff(np.append(s.starts, len(s.codes)))
     bits = max(1, int(n_labels).bit_length())
     candidates: list[tuple[int, list[int]]] = []
@@ -187,3 +204,68 @@ def top_variants_arrays(s: SortedSteps, n_labels: int, top: int) -> tuple[list[t
         candidates.extend((int(counts[i]), rows[first[i]].tolist()) for i in keep)
     candidates.sort(key=lambda c: (-c[0], c[1]))
     return [(path, count) for count, path in candidates[:top]], distinct
+
+
+_HASH_BASE = np.uint64(0x9E3779B97F4A7C15)  # odd 64-bit multiplier (golden ratio); arithmetic mod 2**64
+
+
+def _variant_groups(
+    s: SortedSteps, lengths: npt.NDArray[np.int64]
+) -> tuple[npt.NDArray[np.int64], npt.NDArray[np.int64]] | None:
+    """Distinct paths as (first sequence of each, count), by a polynomial hash checked for collisions.
+
+    h = sum((code_j + 1) * B**j) mod 2**64 per sequence (one `np.add.reduceat`); then every sequence is
+    compared step by step with the first sequence of its hash, so the grouping is exact. None on a collision.
+    """
+    n = len(s.codes)
+    pos = np.arange(n, dtype=np.int64) - np.repeat(s.starts, lengths)
+    powers = np.ones(int(lengths.max()), dtype=np.uint64)  # B**j
+    powers[1:] = np.cumprod(np.full(len(powers) - 1, _HASH_BASE, dtype=np.uint64))
+    terms = (s.codes.astype(np.uint64) + np.uint64(1)) * powers[pos]
+    hashes = np.add.reduceat(terms, s.starts) ^ lengths.astype(np.uint64)
+    _, first, group, counts = np.unique(hashes, return_index=True, return_inverse=True, return_counts=True)
+    rep = first[group]  # the group's first sequence, for every sequence
+    if np.any(lengths[rep] != lengths):
+        return None
+    if np.any(s.codes[np.repeat(s.starts[rep], lengths) + pos] != s.codes):
+        return None
+    return first.astype(np.int64), counts.astype(np.int64)
+
+
+def _smallest_paths(s: SortedSteps, lengths: npt.NDArray[np.int64], seqs: npt.NDArray[np.int64], k: int) -> list[int]:
+    """The k sequences (of `seqs`, distinct paths) with the lexicographically smallest paths, in order.
+
+    Position by position, candidates are ranked by (rank so far, code at the position; an ended path
+    first) and only the groups that can still be among the first k are kept.
+    """
+    cand, rank = seqs, np.zeros(len(seqs), dtype=np.int64)
+    for j in range(int(lengths[seqs].max(initial=0)) + 1):
+        ended = lengths[cand] <= j
+        code = np.where(ended, -1, s.codes[np.minimum(s.starts[cand] + j, len(s.codes) - 1)])
+        _, rank, sizes = np.unique(rank * (s.codes.max(initial=0) + 2) + code + 1, return_inverse=True,
+                                   return_counts=True)
+        before = np.cumsum(sizes) - sizes
+        keep = before[rank] < k
+        cand, rank = cand[keep], rank[keep]
+        if len(cand) == len(np.unique(rank)):  # every remaining path told apart
+            break
+    return cand[np.argsort(rank, kind="stable")][:k].tolist()
+
+
+def top_variants_arrays(s: SortedSteps, n_labels: int, top: int) -> tuple[list[tuple[list[int], int]], int]:
+    """(top paths as code lists with counts, ordered by count desc then path; number of distinct paths)."""
+    if not len(s.starts):
+        return [], 0
+    lengths = np.diff(np.append(s.starts, len(s.codes)))
+    groups = _variant_groups(s, lengths)
+    if groups is None:  # a hash collision (never seen in practice): the exact packed form
+        return _top_variants_packed(s, n_labels, top)
+    first, counts = groups
+    kth = np.sort(counts)[::-1][min(top, len(counts)) - 1]
+    above = np.flatnonzero(counts > kth)
+    chosen = sorted(((int(counts[g]), int(first[g])) for g in above),
+                    key=lambda c: (-c[0], s.codes[s.starts[c[1]]:s.starts[c[1]] + lengths[c[1]]].tolist()))
+    tied = first[counts == kth]
+    chosen += [(int(kth), q) for q in _smallest_paths(s, lengths, tied, top - len(chosen))]
+    paths = [(s.codes[s.starts[q]:s.starts[q] + lengths[q]].tolist(), n) for n, q in chosen]
+    return paths, len(counts)

@@ -57,8 +57,13 @@ def _json_extract_string(doc: str, path: str) -> str:  # type: ignore[empty-body
     """DuckDB's native JSON string extraction (declared only; DuckDB runs it)."""
 
 
-def attribute_text(attributes: ir.Value, key: str, *, native: bool = False) -> ir.StringValue:
-    """The string value of `attributes[key]` (null when absent or empty).
+def attribute_text(
+    attributes: ir.Value, key: str, *, native: bool = False, empty_as_null: bool = True
+) -> ir.StringValue:
+    """The string value of `attributes[key]` (null when absent; also when empty, unless `empty_as_null=False`).
+
+    Comparing with a non-empty value needs no `empty_as_null`: DuckDB expands NULLIF into a CASE that
+    extracts the value twice.
 
     Keys such as `lifecycle:transition` contain a colon, which Ibis' JSON path compiles as a nested path.
     `native=True` (DuckDB) calls `json_extract_string(attributes, '$."key"')`, ~15x faster; the portable
@@ -72,7 +77,7 @@ def attribute_text(attributes: ir.Value, key: str, *, native: bool = False) -> i
         escaped = "".join("\\" + c if not c.isalnum() else c for c in key)
         pattern = '"' + escaped + r'"\s*:\s*"((?:[^"\\]|\\.)*)"'
         found = attributes.cast("string").re_extract(pattern, 1)
-    return found.nullif("")
+    return found.nullif("") if empty_as_null else found
 
 
 def stage_expr(t: ir.Table, stage_map: StageMap) -> ir.StringValue:
