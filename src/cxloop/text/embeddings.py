@@ -39,7 +39,14 @@ class SentenceEncoder:
     def shared() -> SentenceEncoder:
         if not embeddings_available():
             raise UsageError(INSTALL_HINT)
+        # Never reach for the network, and keep library progress bars off the CLI's stderr.
+        for key, value in (("HF_HUB_OFFLINE", "1"), ("TRANSFORMERS_OFFLINE", "1"),
+                           ("TRANSFORMERS_VERBOSITY", "error"), ("HF_HUB_DISABLE_PROGRESS_BARS", "1")):
+            os.environ.setdefault(key, value)
         from sentence_transformers import SentenceTransformer
+        from transformers.utils import logging as hf_logging
+
+        hf_logging.disable_progress_bar()
 
         path = os.environ.get("CXLOOP_EMBEDDINGS_MODEL")
         if not path:
