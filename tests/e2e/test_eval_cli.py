@@ -83,7 +83,7 @@ def test_eval_sentiment_missing_file(cli: Callable[..., Any], tmp_path: Path) ->
 
 
 def test_eval_sentiment_three_class_gold(cli: Callable[..., Any], tmp_path: Path) -> None:
-    rows = _sentiment_rows() + [{"text": "今天是周二", "label": "neu"}]
+    rows = [*_sentiment_rows(), {"text": "今天是周二", "label": "neu"}]
     result = cli("eval", "sentiment", "--data", _write(tmp_path / "s.jsonl", rows), "--format", "json")
     assert result.code == 0, result.stderr
     assert result.json()["n"] == 9

@@ -46,7 +46,8 @@ def test_best_threshold_separates_when_possible() -> None:
 
 def test_wilson_interval_contains_the_proportion() -> None:
     lo, hi = wilson_interval(90, 100)
-    assert lo < 0.9 < hi and 0.82 < lo and hi < 0.95
+    assert lo < 0.9 < hi
+    assert lo > 0.82 and hi < 0.95
 
 
 def test_labels_outside_the_allowed_set_name_the_column() -> None:
