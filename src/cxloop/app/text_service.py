@@ -18,6 +18,7 @@ from typing import Any
 
 import pyarrow as pa
 
+from cxloop.app.metrics_facts import refresh_topic_facts
 from cxloop.app.workspace import Workspace
 from cxloop.errors import ConfigError, UsageError
 from cxloop.text.pipeline import EnrichContext, enrich_batch
@@ -250,6 +251,8 @@ def enrich(
             if progress:
                 progress(done, total)
     removed = _drop_orphans(ws)
+    # the pain-point ranking reads a time-ordered copy of records x topics while it is current
+    facts = refresh_topic_facts(ws)
     seconds = time.perf_counter() - start
     up_to_date = _scalar(ws, "SELECT count(*) FROM enrichments WHERE model_version = ?", [version])
     return {
@@ -261,6 +264,7 @@ def enrich(
         "seconds": round(seconds, 3),
         "docs_per_s": round(done / seconds, 1) if done and seconds > 0 else None,
         "stage_seconds": {k: round(v, 3) for k, v in stage_seconds.items()},
+        "topic_facts_rows": facts["rows"],
     }
 
 
