@@ -136,20 +136,38 @@ def sort_steps(
     return SortedSteps(codes=codes, at_ms=at_sorted, starts=starts.astype(np.int64)), [names[i] for i in order]
 
 
-def _edge_runs(edge: npt.NDArray[np.int64], gaps: npt.NDArray[np.int64]) -> tuple[npt.NDArray[np.int64], ...]:
-    """Sort (edge, gap) pairs; return each edge's id, first index and count, and the sorted gaps."""
-    gap_bits = max(1, int(gaps.max()).bit_length())
-    if int(gaps.min()) >= 0 and int(edge.max()).bit_length() + gap_bits <= 63:
-        edge <<= gap_bits  # one np.sort of packed words, edge id above the gap
+def _edge_runs(
+    edge: npt.NDArray[np.int64], gaps: npt.NDArray[np.int64], follows: npt.NDArray[np.bool_], n_edges: int
+) -> tuple[npt.NDArray[np.int64], npt.NDArray[np.int64], npt.NDArray[np.int64], npt.NDArray[np.int64]]:
+    """Sort the followed (edge, gap) pairs: each edge's id, count and its lower and upper middle gaps.
+
+    Packed into one int64 word `edge << b | gap` when both fit (one `np.sort`; each edge's run is then
+    found by binary search, with no pass over the pairs), else a two-key sort.
+    """
+    gap_bits = max(1, int(gaps.max(initial=0)).bit_length())
+    if int(gaps.min(initial=0)) >= 0 and max(1, n_edges - 1).bit_length() + gap_bits <= 63:
+        edge <<= gap_bits
         edge |= gaps
-        edge.sort()
-        edge_sorted, gap_sorted = edge >> gap_bits, edge & ((1 << gap_bits) - 1)
-    else:  # too wide to pack (thousands of labels, or gaps past the epoch range): two-key sort
-        order = np.lexsort((gaps, edge))
-        edge_sorted, gap_sorted = edge[order], gaps[order]
-    first = np.flatnonzero(np.concatenate([[True], edge_sorted[1:] != edge_sorted[:-1]]))
-    counts = np.diff(np.append(first, len(edge_sorted)))
-    return edge_sorted[first], first, counts, gap_sorted
+        packed = edge[follows]
+        packed.sort()
+        if n_edges <= 1 << 16:
+            bounds = np.searchsorted(packed, np.arange(n_edges + 1, dtype=np.int64) << gap_bits)
+            counts = np.diff(bounds)
+            ids = np.flatnonzero(counts)
+            first, counts = bounds[ids], counts[ids]
+        else:
+            edge_sorted = packed >> gap_bits
+            first = np.flatnonzero(np.concatenate([[True], edge_sorted[1:] != edge_sorted[:-1]]))
+            counts = np.diff(np.append(first, len(packed)))
+            ids = edge_sorted[first]
+        mask = (1 << gap_bits) - 1
+        return ids, counts, packed[first + (counts - 1) // 2] & mask, packed[first + counts // 2] & mask
+    e, g = edge[follows], gaps[follows]  # too wide to pack (thousands of labels): two-key sort
+    order = np.lexsort((g, e))
+    e, g = e[order], g[order]
+    first = np.flatnonzero(np.concatenate([[True], e[1:] != e[:-1]]))
+    counts = np.diff(np.append(first, len(e)))
+    return e[first], counts, g[first + (counts - 1) // 2], g[first + counts // 2]
 
 
 def directly_follows_arrays(s: SortedSteps, n_labels: int) -> list[tuple[int, int, int, float]]:
@@ -158,16 +176,16 @@ def directly_follows_arrays(s: SortedSteps, n_labels: int) -> list[tuple[int, in
     if n < 2:
         return []
     follows = np.ones(n - 1, dtype=bool)
-    follows[s.starts[1:] - 1] = False  # the last step of a sequence is followed by nothing
+    ends = s.starts[1:] - 1
+    follows[ends] = False  # the last step of a sequence is followed by nothing
     if not follows.any():
         return []
     edge = s.codes[:-1] * n_labels
     edge += s.codes[1:]
     gaps = s.at_ms[1:] - s.at_ms[:-1]
-    ids, first, counts, gap_sorted = _edge_runs(edge[follows], gaps[follows])
-    lo = first + (counts - 1) // 2
-    hi = first + counts // 2
-    medians = (gap_sorted[lo] + gap_sorted[hi]) / 2000.0
+    gaps[ends] = 0  # across sequences: not an edge, keep it out of the packing width
+    ids, counts, lo, hi = _edge_runs(edge, gaps, follows, n_labels * n_labels)
+    medians = (lo + hi) / 2000.0
     order = np.lexsort((ids, -counts))
     return [
         (int(ids[i] // n_labels), int(ids[i] % n_labels), int(counts[i]), float(medians[i])) for i in order

@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import gzip
+import itertools
 import random
 from datetime import datetime, timedelta
 from pathlib import Path
 
 import duckdb
 import ibis
+import numpy as np
 import pyarrow as pa
 import pytest
 from hypothesis import given, settings
@@ -159,3 +161,44 @@ def test_variant_packing_orders_long_paths_lexicographically() -> None:
     top, distinct = sequences.top_variants_arrays(arrays, 4, 5)
     assert distinct == 2
     assert [p[:3] for p, _ in top] == [[3, 1, 1], [3, 1, 2]]  # tie on count: path order
+
+
+def _naive_dfg(codes: list[int], at_ms: list[int], starts: list[int]) -> dict[tuple[int, int], tuple[int, float]]:
+    bounds = [*starts, len(codes)]
+    gaps: dict[tuple[int, int], list[int]] = {}
+    for lo, hi in itertools.pairwise(bounds):
+        for i in range(lo, hi - 1):
+            gaps.setdefault((codes[i], codes[i + 1]), []).append(at_ms[i + 1] - at_ms[i])
+    out = {}
+    for edge, values in gaps.items():
+        values.sort()
+        k = len(values)
+        out[edge] = (k, (values[(k - 1) // 2] + values[k // 2]) / 2000.0)
+    return out
+
+
+@pytest.mark.parametrize(("n_labels", "max_gap"), [(3, 10_000), (300, 10_000), (40, 2**50)])
+def test_directly_follows_arrays_equals_naive(n_labels: int, max_gap: int) -> None:
+    """Packed words with binary-searched runs (few labels), run scan (>256 labels), two-key sort (huge gaps)."""
+    rng = np.random.default_rng(n_labels)
+    lengths = rng.integers(1, 12, 400)
+    starts = np.concatenate([[0], np.cumsum(lengths)[:-1]]).astype(np.int64)
+    codes = rng.integers(0, n_labels, int(lengths.sum())).astype(np.int64)
+    at = np.concatenate([np.cumsum(rng.integers(0, max_gap, k)) for k in lengths]).astype(np.int64)
+    arrays = sequences.SortedSteps(codes=codes, at_ms=at, starts=starts)
+    found = sequences.directly_follows_arrays(arrays, n_labels)
+    assert {(a, b): (n, m) for a, b, n, m in found} == _naive_dfg(codes.tolist(), at.tolist(), starts.tolist())
+    assert [n for _, _, n, _ in found] == sorted((n for _, _, n, _ in found), reverse=True)
+
+
+def test_variants_fall_back_to_exact_packing_on_a_hash_collision(monkeypatch: pytest.MonkeyPatch) -> None:
+    rng = np.random.default_rng(3)
+    lengths = rng.integers(1, 6, 300)
+    starts = np.concatenate([[0], np.cumsum(lengths)[:-1]]).astype(np.int64)
+    codes = rng.integers(0, 3, int(lengths.sum())).astype(np.int64)
+    arrays = sequences.SortedSteps(codes=codes, at_ms=np.zeros(len(codes), np.int64), starts=starts)
+    hashed = sequences.top_variants_arrays(arrays, 3, 7)
+    assert hashed == sequences._top_variants_packed(arrays, 3, 7)
+    monkeypatch.setattr(sequences, "_HASH_BASE", np.uint64(0))  # every path hashes to (first code + 1) ^ length
+    assert sequences._variant_groups(arrays, np.diff(np.append(starts, len(codes)))) is None
+    assert sequences.top_variants_arrays(arrays, 3, 7) == hashed
