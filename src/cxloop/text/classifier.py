@@ -94,9 +94,10 @@ class _Featurizer:
 class TextClassifier:
     """Topic / intent classifier: `fit`, `predict` -> (labels, confidences), `save` / `load`."""
 
-    def __init__(self, backend: str = "auto", c: float = 0.5, embedding_weight: float = 1.0) -> None:
+    def __init__(self, backend: str = "auto", c: float | None = None, embedding_weight: float = 2.0) -> None:
         self.backend = resolve_backend(backend)
-        self.c = c
+        # Chosen on a fixed 85/15 split of BANKING77 *train* (the official test is never used).
+        self.c = c if c is not None else (1.0 if self.backend == "embeddings" else 0.5)
         self.embedding_weight = embedding_weight
         self.oos_label: str | None = None
         self.threshold = 0.0
