@@ -4,7 +4,8 @@ A *contact* is a record of a known customer whose kind is not a non-contact kind
 posts are feedback, not service contacts). Contacts are sessionised (the classic inactivity-gap
 sessionisation of web-usage mining, Cooley, Mobasher & Srivastava 1999) by customer and topic: a contact
 starts a new episode when it is the customer's first on that topic or comes more than
-`episode_gap_hours` after the previous one. The topic is the enrichment's primary topic ("(none)" when
+`episode_gap_hours` after the previous one; contacts that share a case id (two or more on one case) are
+one problem whatever topics their texts got. The topic is the enrichment's primary topic ("(none)" when
 the text matched none); without any enrichment every contact of a customer shares the topic "(any)".
 
 Health (0-100, higher is better) is a weighted mean of four parts in [0, 1] (weights in `[journeys.health]`):
@@ -62,6 +63,11 @@ def contacts(
         chosen = chosen.mutate(sentiment=ibis.null("string"), sentiment_score=ibis.null("float64"))
         topic = ibis.literal(ANY_TOPIC)
     chosen = chosen.mutate(topic=topic, stage=stage_expr(chosen, config.stage_map))
+    # A case that several contacts share is one problem whatever topic each text was given; other
+    # contacts (no case, or a case of their own) are grouped by topic.
+    case_n = chosen.count().over(ibis.window(group_by=chosen.case_id))
+    shared_case = chosen.case_id.notnull() & (case_n >= 2)
+    chosen = chosen.mutate(problem=ibis.ifelse(shared_case, "case:" + chosen.case_id, chosen.topic))
     if batches is None:
         return chosen.mutate(batch_at=ibis.null("timestamp"))
     b = batches.select(b_id=batches.batch_id, batch_at=batches.started_at)
@@ -83,13 +89,13 @@ def _session_transfers(contacts_: ir.Table, events: ir.Table | None) -> ir.Table
 
 def _sessionise(c: ir.Table, gap_hours: float) -> ir.Table:
     """Add `episode_id`, `pos` (1-based within the episode), `n` (its contacts) and `switch` (0/1)."""
-    w = ibis.window(group_by=[c.customer_id, c.topic], order_by=order_keys(c))
+    w = ibis.window(group_by=[c.customer_id, c.problem], order_by=order_keys(c))
     prev_at = c.occurred_at.lag().over(w)
     gap_ms = c.occurred_at.delta(prev_at, unit="millisecond")
     c = c.mutate(is_new=(prev_at.isnull() | (gap_ms > gap_hours * 3_600_000)).cast("int64"))
-    w = ibis.window(group_by=[c.customer_id, c.topic], order_by=order_keys(c))
+    w = ibis.window(group_by=[c.customer_id, c.problem], order_by=order_keys(c))
     c = c.mutate(episode_no=c.is_new.cumsum().over(w))
-    c = c.mutate(episode_id=c.customer_id + "|" + c.topic + "|" + c.episode_no.cast("string"))
+    c = c.mutate(episode_id=c.customer_id + "|" + c.problem + "|" + c.episode_no.cast("string"))
     we = ibis.window(group_by=c.episode_id, order_by=order_keys(c))
     prev_channel = c.channel.lag().over(we)
     return c.mutate(
@@ -126,7 +132,9 @@ def episodes(contacts_: ir.Table, events: ir.Table | None, config: JourneyConfig
     """One row per episode with its path, effort, elapsed time, outcome, sentiment and health."""
     c = _sessionise(_session_transfers(contacts_, events), config.episode_gap_hours)
     first, last = c.pos == 1, c.pos == c.n
-    agg = c.group_by([c.episode_id, c.customer_id, c.topic]).aggregate(
+    named = c.topic != NONE_LABEL
+    agg = c.group_by([c.episode_id, c.customer_id]).aggregate(
+        topic=ibis.coalesce(c.topic.max(where=first & named), c.topic.max(where=named), c.topic.max()),
         contacts=c.count().cast("int64"),
         channels=c.channel.collect(distinct=True).sort(),
         channel_switches=c.switch.sum().cast("int64"),
