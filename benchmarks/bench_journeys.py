@@ -242,8 +242,8 @@ def report(rows: list[dict[str, Any]], args: argparse.Namespace, loads: list[flo
     lines = [
         TITLE,
         "",
-        f"Machine: {machine()}; load average {load} during the run (other jobs shared the 2 cores: absolute",
-        "times are inflated, compare within the run).",
+        f"Machine: {machine()}; load average {load} during the run (other jobs shared the",
+        "2 cores: absolute times are inflated, compare within the run).",
         f"Command: `.venv/bin/python -m benchmarks.bench_journeys --sizes {args.sizes} --repeat {args.repeat}`",
         "Same CSV for all; activity = concept:name, lifecycle:transition == complete; medians of the runs, each",
         "a fresh process. (a) parse = DuckDB typed `read_csv` bulk load into a fresh workspace's `events` table",
