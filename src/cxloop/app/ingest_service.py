@@ -25,7 +25,7 @@ from cxloop.errors import UsageError
 from cxloop.ingest.connectors import ReadResult, detect_format, read_export
 from cxloop.ingest.transform import StagingPlan, staged_fields, staging_sql
 from cxloop.model.fields import IDENTIFIER_FIELDS
-from cxloop.store import first_row
+from cxloop.store import first_row, registered, transaction
 
 __all__ = ["XES_MAPPING", "Stopwatch", "ingest", "resolve_profile"]
 
@@ -126,21 +126,13 @@ def ingest(
     now = datetime.now(UTC).replace(tzinfo=None)
     batch_id = f"{now:%Y%m%dT%H%M%S}-{secrets.token_hex(3)}"
     con = ws.con
-    con.register("src", read.table)
-    con.execute("BEGIN TRANSACTION")
-    try:
+    with registered(con, "src", read.table), transaction(con):
         with clock("stage"):
             con.execute(f"CREATE OR REPLACE TEMP TABLE stage AS {sql}")
         counts = _write_batch(ws, (source, str(path), batch_id, now), read, profile, plan, clock)
         with clock("commit"):
             for temp in ("stage", "judged", "batch_customer", "batch_rows"):
                 con.execute(f"DROP TABLE IF EXISTS {temp}")
-            con.execute("COMMIT")
-    except BaseException:
-        con.execute("ROLLBACK")
-        raise
-    finally:
-        con.unregister("src")
     return {"batch_id": batch_id, **counts}
 
 

@@ -28,7 +28,7 @@ from cxloop.engines import DuckDBEngine
 from cxloop.errors import WorkspaceError
 from cxloop.metrics import painpoints as pp
 from cxloop.metrics.relations import Sources
-from cxloop.store import first_row
+from cxloop.store import first_row, transaction
 
 __all__ = ["FACTS_TABLE", "facts_current", "facts_key", "refresh_topic_facts"]
 
@@ -93,8 +93,7 @@ def refresh_topic_facts(ws: Workspace, *, force: bool = False) -> dict[str, Any]
         raise WorkspaceError("the workspace is open read-only; refreshing the topic facts writes to it")
     key = facts_key(ws.con)
     con = ws.con
-    con.execute("BEGIN TRANSACTION")
-    try:
+    with transaction(con):
         con.execute(
             f"CREATE OR REPLACE TABLE {FACTS_TABLE} AS SELECT * FROM ({_defining_sql(ws)}) ORDER BY occurred_at"
         )
@@ -106,8 +105,4 @@ def refresh_topic_facts(ws: Workspace, *, force: bool = False) -> dict[str, Any]
         rows = int(row[0]) if row else 0
         now = datetime.now(UTC).replace(tzinfo=None)
         con.execute(f"INSERT INTO {_STATE_TABLE} VALUES (?, ?, ?)", [key, rows, now])
-        con.execute("COMMIT")
-    except duckdb.Error:
-        con.execute("ROLLBACK")
-        raise
     return {"table": FACTS_TABLE, "rows": rows, "reused": False, "seconds": time.perf_counter() - t0}

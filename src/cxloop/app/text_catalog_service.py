@@ -22,6 +22,7 @@ import pyarrow as pa
 from cxloop.app.text_service import load_taxonomy, store_topics, sync_taxonomy
 from cxloop.app.workspace import Workspace
 from cxloop.errors import Conflict, InputError, NotFound, UsageError
+from cxloop.store import registered, transaction
 from cxloop.text.discovery import DiscoveryOptions, Encoder, discover_topics, load_sentence_encoder
 from cxloop.text.faq import FaqEntry, FaqMatcher, read_faq_file
 from cxloop.text.normalize import Normalizer
@@ -130,8 +131,7 @@ def suggest_topics(
 
 
 def _store_candidates(ws: Workspace, clusters: Sequence[Any], now: datetime) -> None:
-    ws.con.execute("BEGIN TRANSACTION")
-    try:
+    with transaction(ws.con):
         ws.con.execute("DELETE FROM topic_candidates WHERE accepted_as IS NULL")
         for c in clusters:
             ws.con.execute(
@@ -139,23 +139,16 @@ def _store_candidates(ws: Workspace, clusters: Sequence[Any], now: datetime) -> 
                 "VALUES (?, ?, ?, ?, ?, ?)",
                 [c.cluster_id, c.label, c.keywords, c.examples, c.size, now],
             )
-        ws.con.execute("COMMIT")
-    except Exception:
-        ws.con.execute("ROLLBACK")
-        raise
 
 
 def _store_cluster_ids(ws: Workspace, record_ids: pa.ChunkedArray, cluster_ids: list[str | None]) -> None:
     table = pa.table({"record_id": record_ids, "cluster_id": pa.array(cluster_ids, pa.string())})
-    ws.con.register("_cx_clusters", table)
-    try:
+    with registered(ws.con, "_cx_clusters", table):
         ws.con.execute("UPDATE enrichments SET cluster_id = NULL WHERE cluster_id IS NOT NULL")
         ws.con.execute(
             "UPDATE enrichments SET cluster_id = c.cluster_id FROM _cx_clusters c "
             "WHERE enrichments.record_id = c.record_id AND c.cluster_id IS NOT NULL"
         )
-    finally:
-        ws.con.unregister("_cx_clusters")
 
 
 def accept_topic(
@@ -204,17 +197,9 @@ def import_faq(ws: Workspace, path: Path, *, replace: bool = False) -> dict[str,
         schema=pa.schema([(c, pa.list_(pa.string()) if c == "variants" else pa.string()) for c in _FAQ_COLUMNS]),
     )
     cols = ", ".join(_FAQ_COLUMNS)
-    ws.con.register("_cx_faq", table)
-    try:
-        ws.con.execute("BEGIN TRANSACTION")
+    with registered(ws.con, "_cx_faq", table), transaction(ws.con):
         ws.con.execute("DELETE FROM faq" if replace else "DELETE FROM faq WHERE faq_id IN (SELECT faq_id FROM _cx_faq)")
         ws.con.execute(f"INSERT INTO faq ({cols}) SELECT {cols} FROM _cx_faq")
-        ws.con.execute("COMMIT")
-    except Exception:
-        ws.con.execute("ROLLBACK")
-        raise
-    finally:
-        ws.con.unregister("_cx_faq")
     total = ws.con.execute("SELECT count(*) FROM faq").fetchall()[0][0]
     return {"imported": len(entries), "faq": int(total), "file": str(path)}
 

@@ -21,6 +21,7 @@ import pyarrow as pa
 from cxloop.app.metrics_facts import refresh_topic_facts
 from cxloop.app.workspace import Workspace
 from cxloop.errors import ConfigError, UsageError
+from cxloop.store import registered, transaction
 from cxloop.text.pipeline import EnrichContext, enrich_batch
 from cxloop.text.stages import BACKENDS, PipelineSpec, TextSettings, build_context
 from cxloop.text.taxonomy import Taxonomy, load_default_taxonomy, read_taxonomy_file
@@ -73,17 +74,9 @@ def store_topics(ws: Workspace, topics: list[dict[str, Any]]) -> None:
                           for c in _TAXONOMY_COLUMNS]),
     )
     cols = ", ".join(_TAXONOMY_COLUMNS)
-    ws.con.register("_cx_topics", table)
-    try:
-        ws.con.execute("BEGIN TRANSACTION")
+    with registered(ws.con, "_cx_topics", table), transaction(ws.con):
         ws.con.execute("DELETE FROM taxonomy WHERE topic_id IN (SELECT topic_id FROM _cx_topics)")
         ws.con.execute(f"INSERT INTO taxonomy ({cols}) SELECT {cols} FROM _cx_topics")
-        ws.con.execute("COMMIT")
-    except Exception:
-        ws.con.execute("ROLLBACK")
-        raise
-    finally:
-        ws.con.unregister("_cx_topics")
 
 
 def sync_taxonomy(ws: Workspace) -> Taxonomy:
@@ -158,19 +151,11 @@ def _pending(ws: Workspace, version: str) -> pa.Table:
 
 def _write(ws: Workspace, batch: pa.RecordBatch, now: datetime) -> None:
     cols = ", ".join(_ENRICH_COLUMNS)
-    ws.con.register("_cx_enriched", pa.Table.from_batches([batch]))
-    try:
-        ws.con.execute("BEGIN TRANSACTION")
+    with registered(ws.con, "_cx_enriched", pa.Table.from_batches([batch])), transaction(ws.con):
         ws.con.execute("DELETE FROM enrichments WHERE record_id IN (SELECT record_id FROM _cx_enriched)")
         ws.con.execute(
             f"INSERT INTO enrichments ({cols}, enriched_at) SELECT {cols}, ? FROM _cx_enriched", [now]
         )
-        ws.con.execute("COMMIT")
-    except Exception:
-        ws.con.execute("ROLLBACK")
-        raise
-    finally:
-        ws.con.unregister("_cx_enriched")
 
 
 def _drop_orphans(ws: Workspace) -> int:

@@ -6,6 +6,8 @@ DuckDB allows one writing process per file; a second one gets a clear `Workspace
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
+from contextlib import contextmanager
 from importlib import resources
 from pathlib import Path
 from typing import Any
@@ -14,7 +16,7 @@ import duckdb
 
 from cxloop.errors import WorkspaceError
 
-__all__ = ["SCHEMA_VERSION", "connect", "first_row", "migrations"]
+__all__ = ["SCHEMA_VERSION", "connect", "first_row", "migrations", "registered", "transaction"]
 
 _MIGRATION = re.compile(r"^(\d{4})_[a-z0-9_]+\.sql$")
 
@@ -90,13 +92,11 @@ def _migrate(con: duckdb.DuckDBPyConnection, path: Path) -> None:
     for number, name, sql in migrations():
         if number <= version:
             continue
-        con.execute("BEGIN TRANSACTION")
         try:
-            con.execute(sql)
-            con.execute("INSERT INTO schema_migrations (version, name) VALUES (?, ?)", [number, name])
-            con.execute("COMMIT")
+            with transaction(con):
+                con.execute(sql)
+                con.execute("INSERT INTO schema_migrations (version, name) VALUES (?, ?)", [number, name])
         except duckdb.Error as exc:
-            con.execute("ROLLBACK")
             raise WorkspaceError(f"migration {name} failed on {path}: {exc}", file=str(path)) from exc
 
 
@@ -104,3 +104,25 @@ def first_row(result: duckdb.DuckDBPyConnection) -> tuple[Any, ...] | None:
     """The first row of a result, consuming it whole (DuckDB 2 refuses new work on a half-read result)."""
     rows = result.fetchall()
     return rows[0] if rows else None
+
+
+@contextmanager
+def transaction(con: duckdb.DuckDBPyConnection) -> Iterator[None]:
+    """One DuckDB transaction: committed when the block ends, rolled back on any error or interrupt."""
+    con.execute("BEGIN TRANSACTION")
+    try:
+        yield
+    except BaseException:
+        con.execute("ROLLBACK")
+        raise
+    con.execute("COMMIT")
+
+
+@contextmanager
+def registered(con: duckdb.DuckDBPyConnection, name: str, table: Any) -> Iterator[str]:
+    """An Arrow table visible to SQL as `name` for the duration of the block."""
+    con.register(name, table)
+    try:
+        yield name
+    finally:
+        con.unregister(name)
