@@ -131,6 +131,15 @@ def compute(ws: Any, *, shared: bool = True) -> dict[str, Any]:
     }
 
 
+def _import_libraries() -> None:
+    """Import what cxloop's journeys use (Ibis' DuckDB backend, sqlglot, pandas) before the timer starts,
+    as pm4py is imported before its timer: both sides are timed without library import time."""
+    import importlib
+
+    for module in ("cxloop.app.journeys_service", "ibis.backends.duckdb", "sqlglot.dialects.duckdb", "pandas"):
+        importlib.import_module(module)
+
+
 def workspace_path(csv: Path) -> Path:
     return csv.with_name(csv.stem + "_ws")
 
@@ -138,6 +147,8 @@ def workspace_path(csv: Path) -> Path:
 def child_cxloop(csv: Path) -> dict[str, Any]:
     """(a) end to end: load the CSV into a fresh workspace, then compute (one sequence log)."""
     from cxloop.app import Workspace
+
+    _import_libraries()
 
     with tempfile.TemporaryDirectory() as tmp, Workspace.init(Path(tmp) / "ws") as ws:
         t0 = time.perf_counter()
@@ -150,6 +161,8 @@ def child_cxloop(csv: Path) -> dict[str, Any]:
 
 def _on_loaded(csv: Path, shared: bool) -> dict[str, Any]:
     from cxloop.app import Workspace
+
+    _import_libraries()
 
     with Workspace.open(workspace_path(csv)) as ws:
         t0, c0 = time.perf_counter(), _cpu_s()

@@ -26,6 +26,7 @@ from cxloop.journeys.steps import (
     attribute_text,
     build_steps,
     stage_expr,
+    tie_key,
 )
 from cxloop.journeys.timeline import TIMELINE_ITEM_KEYS, timeline_items
 
@@ -66,7 +67,8 @@ class _Context:
         return self.engine.table(name)
 
     def steps(self, by: FlowDimension, lifecycle: str | None) -> ir.Table:
-        # The arrays path ranks batches itself (`batch_ranks`): no join, so the scan keeps source order.
+        # The arrays path ranks batches itself (`batch_ranks`, `tie_key`): no join, so the scan keeps
+        # source order.
         steps = build_steps(
             self.table("events"),
             self.table("records"),
@@ -124,9 +126,12 @@ class _Context:
 
     def sorted_arrays(self, labelled: ir.Table) -> tuple[seq_arrays.SortedSteps, dict[int, str]]:
         """The engine scans the labelled steps (no sort, no join); numpy codes and sorts them (sequences.py)."""
-        scanned = self.engine.to_arrow(labelled.select("seq_key", "label", "occurred_at", "batch_id", "seq"))
         b = self.table("ingest_batches")
         started = {r["batch_id"]: r["started_at"] for r in self.rows(b.select("batch_id", "started_at"))}
+        ranks = seq_arrays.batch_ranks(list(started), started)
+        scanned = self.engine.to_arrow(
+            labelled.select("seq_key", "label", "occurred_at", tie=tie_key(labelled, ranks))
+        )
         arrays, labels = seq_arrays.sort_steps(scanned, started)
         return arrays, dict(enumerate(labels))
 

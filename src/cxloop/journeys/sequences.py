@@ -1,19 +1,19 @@
 """Directly-follows counts, medians and variants from the scanned steps, vectorised (numpy).
 
-The engine only scans and filters the labelled steps (sequence key, label, time, batch, seq) — no sort, no
-join, so the scan keeps source order. `sort_steps` groups them: sequence keys and labels are
-dictionary-encoded to integer codes (hashing in Arrow, no string sort), and one `np.sort` of int64 words
-`sequence_code << b | rank` orders every sequence, the rank being the row's place in (time, batch start,
-batch id, seq) order. Scans usually come in source order (a log sorted by time, or trace by trace), so the
-rank is the row number itself and is only checked; otherwise one stable argsort by time computes it.
-Sorting plain int64 words (SIMD) is ~10x faster than an argsort and far faster than sorting by the string
-key. Everything else is array arithmetic over the sorted arrays, with no per-row Python:
+The engine only scans and filters the labelled steps (sequence key, label, time and one integer tie key
+= batch rank and seq, `steps.tie_key`) — no sort, no join, so the scan keeps source order. `sort_steps`
+groups them: sequence keys and labels are dictionary-encoded to integer codes (hashing in Arrow, no string
+sort), and a stable counting sort by sequence code (O(n)) groups the rows while keeping their order.
+Scans usually come in source order (a log sorted by time, or trace by trace), so that order is time order
+within every sequence and is only checked; otherwise one stable argsort by time comes first. Everything
+else is array arithmetic over the sorted arrays, with no per-row Python:
 
 - directly-follows (van der Aalst 2016, §6.2): consecutive rows of one sequence form an edge; edge counts
   and medians by one sort of packed words `edge << b | gap_ms` and picking the middle of each edge's run;
 - variants: sequences of equal length are packed into 64-bit words (most significant code first, so the
   numeric order of the words is the lexicographic order of the paths), made unique with their counts,
-  and the top paths merged across lengths. Exact (no hashing).
+  and the top paths merged across lengths; or (the default) a polynomial hash per sequence whose groups
+  are checked step by step against their first member, so the result is exact either way.
 """
 
 from __future__ import annotations
@@ -26,6 +26,7 @@ import numpy as np
 import numpy.typing as npt
 import pyarrow as pa
 import pyarrow.compute as pc
+from scipy import sparse
 
 __all__ = ["SortedSteps", "batch_ranks", "directly_follows_arrays", "sort_steps", "top_variants_arrays"]
 
@@ -57,46 +58,54 @@ def _nondecreasing(a: npt.NDArray[np.int64]) -> bool:
     return bool(len(a) < 2 or np.all(a[1:] >= a[:-1]))
 
 
+def _group_sort(codes: npt.NDArray[np.int32], n_groups: int) -> tuple[npt.NDArray[np.int64], npt.NDArray[np.int64]]:
+    """Stable counting sort of rows by group code: (row order, where each group starts), O(n).
+
+    scipy's COO -> CSR conversion is a counting sort that keeps input order within a row (each row's
+    column indices stay ascending, so no re-sort follows); the row indices of the CSR matrix are the
+    permutation and its `indptr` the group starts. Every code in [0, n_groups) occurs (dictionary codes).
+    """
+    n = len(codes)
+    matrix = sparse.csr_matrix(
+        (np.ones(n, dtype=np.int8), (codes, np.arange(n, dtype=np.int64))), shape=(n_groups, n)
+    )
+    return matrix.indices.astype(np.int64, copy=False), matrix.indptr[:-1].astype(np.int64, copy=False)
+
+
 _Grouped = tuple[npt.NDArray[np.int64], npt.NDArray[np.int64], npt.NDArray[np.int64]]
 
 
-def _group_order(seq_code: npt.NDArray[np.int32], at: npt.NDArray[np.int64], tie: npt.NDArray[np.int64]) -> _Grouped:
-    """Rows sorted by (sequence code, time, tie): (permutation, sorted sequence codes, sorted times).
+def _group_order(
+    seq_code: npt.NDArray[np.int32], n_groups: int, at: npt.NDArray[np.int64], tie: npt.NDArray[np.int64]
+) -> _Grouped:
+    """Rows ordered by (sequence, time, tie): (permutation, sequence starts, sorted times).
 
-    One `np.sort` of int64 words `code << b | rank`, rank = the row's place in (time, tie) order: the row
-    number itself when the check after the sort shows each sequence already in time order.
+    The rows are first put in tie (source) order — usually they already are, which is only checked — and
+    a stable counting sort by sequence keeps that order within each sequence. When that is not time
+    order in some sequence (a log not sorted by time), one stable argsort by time comes first instead.
     """
-    n = len(seq_code)
-    bits = max(1, int(n).bit_length())
-    if n == 0 or int(seq_code.max()).bit_length() + bits > 63:
-        perm = np.lexsort((tie, at, seq_code)).astype(np.int64)
-        return perm, seq_code[perm].astype(np.int64), at[perm]
     base = None if _nondecreasing(tie) else np.argsort(tie, kind="stable")
     sc = seq_code if base is None else seq_code[base]
     t = at if base is None else at[base]
-    mask = (1 << bits) - 1
-    packed = sc.astype(np.int64)
-    packed <<= bits
-    idx = np.arange(n, dtype=np.int64)
-    packed |= idx  # rank = row number (source order); buffers reused: fresh pages cost on big arrays
-    packed.sort()
-    np.bitwise_and(packed, mask, out=idx)
+    idx, starts = _group_sort(sc, n_groups)
     t_sorted = t[idx]
-    packed >>= bits
-    if np.any((t_sorted[1:] < t_sorted[:-1]) & (packed[1:] == packed[:-1])):  # rank by time instead
+    inside = np.ones(len(t_sorted), dtype=bool)
+    inside[starts] = False  # a sequence's first row has no predecessor in it
+    if np.any(inside[1:] & (t_sorted[1:] < t_sorted[:-1])):  # not in time order: rank by time first
         by_time = np.argsort(t, kind="stable")
-        packed = sc.astype(np.int64)
-        packed <<= bits
-        packed[by_time] |= np.arange(n, dtype=np.int64)
-        packed.sort()
-        idx = by_time[packed & mask]
+        idx, starts = _group_sort(sc[by_time], n_groups)
+        idx = by_time[idx]
         t_sorted = t[idx]
-        packed >>= bits
-    return (idx if base is None else base[idx]), packed, t_sorted
+    return (idx if base is None else base[idx]), starts, t_sorted
 
 
 def _tie_keys(table: pa.Table, started_at: Mapping[str, datetime | None]) -> npt.NDArray[np.int64]:
-    """One int64 per row ordering ties: seq (one batch), (batch rank, seq) packed, or their joint rank."""
+    """One int64 per row ordering ties: the engine's `tie` column (`steps.tie_key`), else from batch and seq.
+
+    From (batch_id, seq): seq itself for one batch, else (batch rank, seq) packed, or their joint rank.
+    """
+    if "tie" in table.column_names:
+        return table.column("tie").to_numpy(zero_copy_only=False).astype(np.int64, copy=False)
     seq = table.column("seq").to_numpy(zero_copy_only=False).astype(np.int64, copy=False)
     batch_code, dictionary = _encode(table.column("batch_id"))
     batches = dictionary.to_pylist()
@@ -117,23 +126,23 @@ def _tie_keys(table: pa.Table, started_at: Mapping[str, datetime | None]) -> npt
 def sort_steps(
     table: pa.Table, started_at: Mapping[str, datetime | None]
 ) -> tuple[SortedSteps, list[str]]:
-    """Sort unsorted steps (seq_key, label, occurred_at, batch_id, seq); label codes in label order.
+    """Sort unsorted steps (seq_key, label, occurred_at and tie or batch_id + seq); label codes in label order.
 
-    Rows with a null `seq_key` must already be filtered out; `started_at` maps batch ids to their start
-    (ties: `batch_ranks`). Returns the sorted arrays and the label of each code.
+    Rows with a null `seq_key` must already be filtered out. Ties in time are ordered by the `tie` column
+    when the engine computed it (`steps.tie_key`), else by batch (`started_at` maps batch ids to their
+    start: `batch_ranks`) and seq. Returns the sorted arrays and the label of each code.
     """
-    seq_code, _ = _encode(table.column("seq_key"))
+    seq_code, seq_keys = _encode(table.column("seq_key"))
     raw_label, dictionary = _encode(table.column("label"))
     names = dictionary.to_pylist()
     order = sorted(range(len(names)), key=names.__getitem__)
     remap = np.empty(len(names), dtype=np.int64)
     remap[order] = np.arange(len(names), dtype=np.int64)
     at_us = pc.cast(table.column("occurred_at"), pa.timestamp("us")).cast(pa.int64()).to_numpy()
-    perm, grouped, at_sorted = _group_order(seq_code, at_us, _tie_keys(table, started_at))
+    perm, starts, at_sorted = _group_order(seq_code, len(seq_keys), at_us, _tie_keys(table, started_at))
     codes = remap[raw_label[perm]]
-    starts = np.flatnonzero(np.concatenate([[True], grouped[1:] != grouped[:-1]])) if len(perm) else perm
     at_sorted //= 1000
-    return SortedSteps(codes=codes, at_ms=at_sorted, starts=starts.astype(np.int64)), [names[i] for i in order]
+    return SortedSteps(codes=codes, at_ms=at_sorted, starts=starts), [names[i] for i in order]
 
 
 def _edge_runs(

@@ -24,9 +24,11 @@ __all__ = [
     "build_steps",
     "order_keys",
     "stage_expr",
+    "tie_key",
 ]
 
 NONE_LABEL = "(none)"
+SEQ_BITS = 40  # `tie_key` packs (batch rank, seq): seq < 2**40 rows per file, batch rank < 2**23
 
 STEP_COLUMNS = (
     "step_kind", "step_id", "source", "channel", "kind", "touchpoint", "event_type", "journey_stage",
@@ -124,3 +126,17 @@ def build_steps(
 def order_keys(t: ir.Table) -> list[ir.Value]:
     """Time, then source order: batch start, batch id, position in the file."""
     return [t.occurred_at, t.batch_at, t.batch_id, t.seq]
+
+
+def tie_key(t: ir.Table, batch_rank: dict[str, int]) -> ir.IntegerValue:
+    """One int64 ordering ties in time: `batch rank << SEQ_BITS | seq` (unknown batches rank last).
+
+    `batch_rank` is `sequences.batch_ranks` over the workspace's batches (a few rows, read first), so the
+    engine returns one integer instead of the batch id string. With one batch in the workspace the key is
+    `seq` itself (every row comes from a recorded batch: ingest records the batch in the same transaction).
+    """
+    seq = t.seq.cast("int64")
+    if len(batch_rank) <= 1:
+        return seq
+    rank = t.batch_id.substitute(batch_rank, else_=len(batch_rank)).cast("int64")
+    return rank * (1 << SEQ_BITS) + seq

@@ -20,6 +20,7 @@ from cxloop.errors import ConfigError, InputError
 from cxloop.ingest.xes import read_xes
 from cxloop.journeys import flows, sequences
 from cxloop.journeys.config import DEFAULT_STAGES, load_journey_config
+from cxloop.journeys.steps import tie_key
 
 XES = """<?xml version="1.0" encoding="UTF-8"?>
 <log xes.version="1.0" xmlns="http://www.xes-standard.org/">
@@ -141,6 +142,14 @@ def test_numpy_finish_equals_portable_ibis(
     paths = {k: tuple(s[1] for s in ordered if s[0] == k) for k in {s[0] for s in steps}}
     assert distinct == len(set(paths.values()))
     assert sorted(arrays.codes.tolist()) == sorted(labels.index(s[1]) for s in steps)
+    # The engine's tie key (`steps.tie_key`, as the workspace path scans it) sorts the same way.
+    ranks = sequences.batch_ranks(list(STARTED), STARTED)
+    engine_scan = backend.to_pyarrow(labelled.select("seq_key", "label", "occurred_at",
+                                                     tie=tie_key(labelled, ranks)))
+    via_engine, labels_engine = sequences.sort_steps(engine_scan, STARTED)
+    assert labels_engine == labels
+    for name in ("codes", "at_ms", "starts"):
+        assert getattr(via_engine, name).tolist() == getattr(arrays, name).tolist()
 
 
 def test_sort_steps_orders_ties_by_batch_start_then_seq() -> None:
