@@ -140,6 +140,9 @@ def _pandas(task: str, folder: Path) -> Callable[[], Any]:
         prev = j[(j["occurred_at"] >= prev_start) & (j["occurred_at"] < start)].groupby(["topic_id", "product"]).size()
         first = j.groupby(["topic_id", "product"])["occurred_at"].min()
         g = g.join(prev.rename("prev")).join(first.rename("first_seen")).reset_index()
+        # the score's baseline: every NPS answer in the window (cxloop reads it from records too)
+        nps = r.loc[(r["occurred_at"] >= start) & (r["occurred_at"] < end), "nps"]
+        g["baseline"] = float((nps <= 6).sum()) / max(int(nps.notna().sum()), 1)
         return sorted(
             (t, p, int(v), int(c))
             for t, p, v, c in g[["topic_id", "product", "volume", "customers"]].itertuples(index=False)
@@ -185,6 +188,11 @@ def _polars(task: str, folder: Path) -> Callable[[], Any]:
         )
         first = j.group_by("topic_id", "product").agg(first_seen=pl.col("occurred_at").min())
         g = g.join(prev, on=["topic_id", "product"], how="left").join(first, on=["topic_id", "product"], how="left")
+        # the score's baseline: every NPS answer in the window (cxloop reads it from records too)
+        base = r.filter((pl.col("occurred_at") >= start) & (pl.col("occurred_at") < end)).select(
+            d=(pl.col("nps") <= 6).cast(pl.Int64).sum(), n=pl.col("nps").count()
+        ).collect()
+        g = g.with_columns(baseline=pl.lit(base["d"][0] / max(base["n"][0], 1)))
         return sorted((t, p, v, c) for t, p, v, c in g.select("topic_id", "product", "volume", "customers").iter_rows())
 
     return nps if task == "nps" else painpoints

@@ -100,3 +100,31 @@ def test_facts_refresh_json_and_reuse(cli, loaded) -> None:  # type: ignore[no-u
     assert forced.json()["reused"] is False
     result = cli("painpoints", "--since", "30d", "--workspace", loaded, "--format", "json")
     assert result.code == 0 and result.json()["painpoints"] == []
+
+
+def test_painpoints_over_all_data_with_the_nps_score_and_detractor_verbatims(cli, loaded) -> None:  # type: ignore[no-untyped-def]
+    import duckdb
+
+    con = duckdb.connect(str(loaded / "cxloop.duckdb"))
+    try:  # two answers (scores 3 and 0) mention 'wait'; the other six have no topic
+        con.execute("INSERT INTO taxonomy (topic_id, name_zh, name_en, owner_department) "
+                    "VALUES ('wait', '等待', 'Waiting', 'Service')")
+        con.execute("INSERT INTO enrichments (record_id, row_hash, model_version, topic_id, sentiment, "
+                    "sentiment_score, text_redacted, enriched_at) SELECT record_id, row_hash, 't', "
+                    "CASE WHEN nps IN (0, 3) THEN 'wait' END, 'neg', -0.5, 'slow ' || nps, now() FROM records")
+    finally:
+        con.close()
+    data = cli("painpoints", "--since", "all", "--workspace", loaded, "--format", "json").json()
+    assert data["baseline"] == {"respondents": 8, "detractors": 2, "detractor_share": 0.25}
+    assert [(p["topic"], p["product"]) for p in data["painpoints"]] == [("wait", "X1"), ("wait", "X2")]
+    top = data["painpoints"][0]
+    assert (top["respondents"], top["detractors"], top["trend"], top["trend_p"]) == (1, 1, None, None)
+    assert top["nps_at_stake"] == pytest.approx(100 * (1 - 0.25) / 8)
+    assert top["nps_at_stake_low"] == 0.0  # Wilson lower bound of 1 of 1 is 0.21 < 0.25
+    texts = cli("painpoints", "--since", "all", "--topic", "wait", "--product", "X1", "--verbatims", "3",
+                "--detractors", "--workspace", loaded, "--format", "json").json()["verbatims"]
+    assert [v["text"] for v in texts] == ["slow 0"]
+    emerging = cli("emerging", "--since", "all", "--workspace", loaded, "--format", "json")
+    assert emerging.code == 0, emerging.stderr
+    # five weeks of data: shorter than window + baseline, so the replay is the last day alone
+    assert emerging.json()["issues"] == [] and emerging.json()["since"] == emerging.json()["asof"] == "2026-02-17"

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import importlib.util
+import math
 from pathlib import Path
 from typing import Any
 
@@ -39,7 +40,19 @@ def test_planted_painpoint_ranks_first_with_documented_score(ws: Any) -> None:
     assert (top["volume"], top["prev_volume"]) == (108, 60)
     assert top["trend"] == pytest.approx(0.8) and top["trend_p"] < 0.01
     growth = min(max(top["trend"], 0), 3)
-    assert top["score"] == pytest.approx(top["customers"] * top["negative_share"] * (1 + growth))
+    # the baseline: every NPS answer of the window (the last 7 local days, 2026-03-25..31 = from 03-24 16:00 UTC)
+    n_all, d_all = ws.con.execute(
+        "SELECT count(nps), count(*) FILTER (nps <= 6) FROM records WHERE occurred_at >= TIMESTAMP '2026-03-24 16:00'"
+    ).fetchall()[0]
+    assert out["baseline"] == {"respondents": n_all, "detractors": d_all, "detractor_share": d_all / n_all}
+    n, x, d0, z = top["respondents"], top["detractors"], d_all / n_all, 1.959963984540054
+    assert n == 108 and x / n == pytest.approx(top["detractor_share"])
+    p = x / n
+    wilson_low = (p + z * z / (2 * n) - z * math.sqrt(p * (1 - p) / n + z * z / (4 * n * n))) / (1 + z * z / n)
+    assert top["nps_at_stake"] == pytest.approx(100 * (x - n * d0) / n_all)
+    assert top["nps_at_stake_low"] == pytest.approx(100 * n * (wilson_low - d0) / n_all)
+    assert top["score"] == pytest.approx(top["nps_at_stake_low"] * (1 + growth))
+    assert top["voice"] == pytest.approx(top["customers"] * top["negative_share"])
     assert all(p["score"] <= top["score"] for p in out["painpoints"])
 
 

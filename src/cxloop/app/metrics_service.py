@@ -41,6 +41,7 @@ from cxloop.metrics.query import (
 )
 from cxloop.metrics.relations import Sources
 from cxloop.metrics.timeframe import Window, local_date, resolve_window, to_utc
+from cxloop.store import first_row
 
 __all__ = [
     "TABLES",
@@ -198,12 +199,14 @@ def rank_painpoints(
     topic: str | None = None,
     product: str | None = None,
     verbatims: int = 0,
+    detractor_verbatims: bool = False,
     limit: int = 20,
     engine: str | Engine = "duckdb",
     topic_facts: bool = True,
 ) -> dict[str, Any]:
     """`{"painpoints": [{topic, product, volume, customers, negative_share, trend, trend_p, driver_impact,
     owner_department, first_seen, score, ...}], "window", "notes"}`; with `verbatims`, the texts too.
+    `detractor_verbatims` keeps the verbatims of NPS detractors (what the score counts).
     `topic_facts=False` runs the join even when the time-ordered copy is current (for comparisons)."""
     eng = open_engine(ws, engine)
     src = metric_sources(ws, eng, topic_facts=topic_facts)
@@ -213,27 +216,38 @@ def rank_painpoints(
     if product is not None:
         filters["product"] = (product,)
     window = _window_for(ws, eng, _records_for_anchor(src, filters), since, asof)
-    notes = ["score = customers * negative_share * (1 + significant growth); see docs/metrics.md"]
+    notes = ["score = NPS points at stake (excess detractors over the selection's detractor share, Wilson "
+             "lower bound) * (1 + significant growth); ties by voice = customers * negative_share; "
+             "see docs/metrics.md"]
     if not src.has_enrichments:
         notes.append("no enrichments: pain points need topics (run the text pipeline first)")
         return {"painpoints": [], "window": _window_dict(window), "notes": notes}
     horizon = int(ws.settings.metrics.get("first_seen_days", 90))
     t = pp.topic_relation(src, filters, pp.painpoint_span(window, horizon))
     frame = _frame(eng, pp.painpoint_expr(src, t, window, horizon))
-    respondents = int(frame["respondents"].sum()) if len(frame) else 0
-    ranked = pp.score_painpoints(frame, respondents, ws.settings.min_n) if len(frame) else frame
+    base = _frame(eng, pp.baseline_expr(src, filters, window)).iloc[0]
+    baseline = pp.Baseline(respondents=_count(base["respondents"]), detractors=_count(base["detractors"]))
+    ranked = pp.score_painpoints(frame, baseline, ws.settings.min_n) if len(frame) else frame
     out: dict[str, Any] = {
         "painpoints": pp.painpoint_rows(ranked, limit) if len(frame) else [],
         "window": _window_dict(window),
+        "baseline": {"respondents": baseline.respondents, "detractors": baseline.detractors,
+                     "detractor_share": baseline.detractor_share},
         "notes": notes,
     }
     if verbatims > 0:
-        texts = _frame(eng, pp.verbatims_expr(src, window, topic, product, verbatims))
+        texts = _frame(eng, pp.verbatims_expr(src, window, topic, product, verbatims,
+                                              detractors=detractor_verbatims))
         out["verbatims"] = [
             {k: (v.isoformat() if isinstance(v, pd.Timestamp) else v) for k, v in r.items()}
             for r in texts.to_dict("records")
         ]
     return out
+
+
+def _count(value: Any) -> int:
+    """A count from an aggregate row (the sum over no rows is null)."""
+    return 0 if pd.isna(value) else int(value)
 
 
 def driver_analysis(
@@ -307,6 +321,7 @@ def detect_emerging(
     ws: Workspace,
     *,
     asof: str | date | None = None,
+    since: str | None = None,
     window_days: int = 7,
     baseline_days: int = 56,
     alpha: float = 0.01,
@@ -314,8 +329,12 @@ def detect_emerging(
     scan_days: int = 14,
     engine: str | Engine = "duckdb",
 ) -> dict[str, Any]:
-    """`{"asof", "issues": [{topic, product, observed, expected, ratio, p_value, first_detected,
-    owner_department}], "series", "notes"}`: topic x product volumes above their seasonal baseline."""
+    """`{"asof", "issues": [{kind, series, topic, cluster_id, product, label, observed, expected, ratio,
+    p_value, first_detected, first_seen, first_seen_week, owner_department}], "series", "notes"}`:
+    topic, discovered-cluster and uncovered-text volumes per product above their seasonal baseline.
+
+    Without `since`, the issues flagged at `asof`; with `since` (a date, `30d`, or `all` = from the
+    first day with a full baseline), every alert a daily run over that span would have raised."""
     opt = em.EmergingOptions(window_days=window_days, baseline_days=baseline_days, alpha=alpha,
                              min_count=min_count, scan_days=scan_days)
     eng = open_engine(ws, engine)
@@ -325,20 +344,57 @@ def detect_emerging(
     if day is None:
         anchor = _anchor(eng, _records_for_anchor(src, {}))
         if anchor is None:
-            return {"asof": None, "issues": [], "series": 0, "notes": ["no records with a topic"]}
+            return {"asof": None, "issues": [], "series": 0, "notes": ["no records"]}
         day = local_date(anchor, tz)
-    first = day - timedelta(days=window_days + baseline_days + scan_days)
-    t = pp.topic_relation(src, {}, Window(to_utc(first, tz), to_utc(day + timedelta(days=1), tz)))
+    start = _replay_start(ws, eng, src, since, day, opt) if since is not None else None
+    first = (start or day) - timedelta(days=window_days + baseline_days + (0 if start else scan_days))
+    span = Window(to_utc(first, tz), to_utc(day + timedelta(days=1), tz))
+    t = em.series_relation(src, pp.topic_relation(src, {}, span), span)
     frame = _frame(eng, em.daily_counts_expr(t, tz))
-    issues = em.detect(frame, day, opt)
+    issues = em.replay(frame, start, day, opt) if start is not None else em.detect(frame, day, opt)
+    _label_issues(ws, eng, src, issues)
+    how = (f"every day from {start.isoformat()} to {day.isoformat()}" if start is not None
+           else f"window {window_days} days to {day.isoformat()}")
+    notes = [f"{how} vs {baseline_days} baseline days; Poisson test against an EWMA level with weekday "
+             "factors; Bonferroni over series; series = topic, discovered cluster or uncovered text x product"]
+    if not src.has_enrichments:
+        notes.append("no enrichments: emerging issues need enriched texts (run the text pipeline first)")
+    clusters = first_row(ws.con.execute("SELECT count(*) FROM enrichments WHERE cluster_id IS NOT NULL"))
+    if src.has_enrichments and not (clusters and clusters[0]):
+        notes.append("no discovered clusters: uncovered texts are one series per product "
+                     "(run 'cxloop topics suggest' to split them)")
+    return {"asof": day.isoformat(), "since": start.isoformat() if start else None, "issues": issues,
+            "series": em.scan(frame), "notes": notes}
+
+
+def _replay_start(ws: Workspace, eng: Engine, src: Sources, since: str, day: date,
+                  opt: em.EmergingOptions) -> date:
+    """First day of a replay: `since` as a window start, never before the first day with a full
+    baseline (earlier days would compare the data with the empty days before it)."""
+    r = src.records
+    lo = _frame(eng, r.aggregate(first=r.occurred_at.min()))["first"].iloc[0]
+    if pd.isna(lo):
+        return day
+    earliest = local_date(pd.Timestamp(lo).to_pydatetime(), ws.settings.timezone) + timedelta(
+        days=opt.window_days + opt.baseline_days - 1)
+    window = resolve_window(parse_query("nps", since=since, asof=day.isoformat()), None, ws.settings.timezone)
+    begin = local_date(window.start, ws.settings.timezone) if window.start is not None else earliest
+    return min(max(begin, earliest), day)
+
+
+def _label_issues(ws: Workspace, eng: Engine, src: Sources, issues: list[dict[str, Any]]) -> None:
+    """Name each issue: the taxonomy topic's name and owner, a cluster's c-TF-IDF label (from the
+    workspace's topic candidates), or "uncovered text"."""
     owners = _frame(eng, src.taxonomy.select("topic_id", "owner_department", "name_en"))
     by_topic = owners.set_index("topic_id").to_dict("index")
+    labels = dict(ws.con.execute("SELECT cluster_id, label FROM topic_candidates").fetchall())
     for issue in issues:
-        info = by_topic.get(issue["topic"], {})
+        info = by_topic.get(issue["topic"], {}) if issue["kind"] == "topic" else {}
         issue["owner_department"] = info.get("owner_department")
         issue["topic_name"] = info.get("name_en")
-    notes = [f"window {window_days} days to {day.isoformat()} vs {baseline_days} baseline days; "
-             "Poisson test against an EWMA level with weekday factors; Bonferroni over series"]
-    if not src.has_enrichments:
-        notes.append("no enrichments: emerging issues need topics")
-    return {"asof": day.isoformat(), "issues": issues, "series": em.scan(frame, day, opt), "notes": notes}
+        if issue["kind"] == "topic":
+            issue["label"] = info.get("name_en") or issue["series"]
+        elif issue["kind"] == "cluster":
+            issue["label"] = labels.get(issue["series"], issue["series"])
+        else:
+            issue["label"] = "uncovered text (no topic, no cluster)"

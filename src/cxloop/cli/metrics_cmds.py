@@ -16,7 +16,7 @@ from cxloop.metrics.query import METRICS, parse_query
 
 EngineOpt = Annotated[str, typer.Option("--engine", help="duckdb (default) or spark (local, over Parquet).")]
 SinceOpt = Annotated[
-    str | None, typer.Option("--since", help="Window start: a date (2026-01-01) or a length (30d, 4w).")
+    str | None, typer.Option("--since", help="Window start: a date (2026-01-01), a length (30d, 4w) or all.")
 ]
 AsofOpt = Annotated[
     str | None, typer.Option("--asof", help="Anchor day of the window (default: latest occurred_at).")
@@ -87,6 +87,9 @@ def painpoints(
     topic: Annotated[str | None, typer.Option("--topic", help="Drill down: this topic id.")] = None,
     product: Annotated[str | None, typer.Option("--product", help="Drill down: this product.")] = None,
     verbatims: Annotated[int, typer.Option("--verbatims", help="Show N verbatims of --topic/--product.")] = 0,
+    detractors: Annotated[
+        bool, typer.Option("--detractors", help="Verbatims of NPS detractors only (what the score counts).")
+    ] = False,
     limit: Annotated[int, typer.Option("--limit", help="At most this many pain points.")] = 20,
     engine: EngineOpt = "duckdb",
     workspace: WorkspaceOpt = None,
@@ -96,7 +99,7 @@ def painpoints(
     with Workspace.open(find_workspace(workspace), read_only=True) as ws:
         data = svc.rank_painpoints(
             ws, since=since, asof=asof, where=where, topic=topic, product=product, verbatims=verbatims,
-            limit=limit, engine=engine,
+            detractor_verbatims=detractors, limit=limit, engine=engine,
         )
     rows = data.get("verbatims") if verbatims and "verbatims" in data else data["painpoints"]
     emit(data, fmt, rows=rows, title="pain points")
@@ -105,6 +108,10 @@ def painpoints(
 @cli_command
 def emerging(
     asof: AsofOpt = None,
+    since: Annotated[
+        str | None,
+        typer.Option("--since", help="Replay every day from this date, 30d or 'all' (default: issues at --asof)."),
+    ] = None,
     window_days: Annotated[int, typer.Option("--window-days", help="Recent window tested.")] = 7,
     baseline_days: Annotated[int, typer.Option("--baseline-days", help="Baseline before it.")] = 56,
     alpha: Annotated[float, typer.Option("--alpha", help="Significance level (Bonferroni).")] = 0.01,
@@ -112,10 +119,11 @@ def emerging(
     workspace: WorkspaceOpt = None,
     fmt: FormatOpt = OutputFormat.table,
 ) -> None:
-    """Emerging issues: topic x product volume above its seasonal baseline. 新兴问题。"""
+    """Emerging issues: topic, discovered-cluster or uncovered-text volume per product above its seasonal
+    baseline. 新兴问题。"""
     with Workspace.open(find_workspace(workspace), read_only=True) as ws:
         data = svc.detect_emerging(
-            ws, asof=asof, window_days=window_days, baseline_days=baseline_days, alpha=alpha, engine=engine
+            ws, asof=asof, since=since, window_days=window_days, baseline_days=baseline_days, alpha=alpha, engine=engine
         )
     emit(data, fmt, rows=data["issues"], title="emerging issues")
 

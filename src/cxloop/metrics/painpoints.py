@@ -2,20 +2,35 @@
 
 Per topic x product in the window (records with a topic from the enrichments):
     volume          records                       customers       distinct customers
+    negative_share  share of the records with sentiment `neg`
     first_seen      first record within `first_seen_days` (default 90) before the window end
     trend           (volume - prev) / max(prev, 1), prev = the equal-length window before
     trend_p         two-sided exact test of volume vs prev (conditional binomial: under equal Poisson
                     rates, volume ~ Binomial(volume + prev, 1/2))
-    driver_impact   NPS points the whole selection would gain if this group's detractors became
-                    passives: detractors / NPS respondents (records with a topic) in the window * 100
-    score           customers * negative_share * (1 + g), g = min(max(trend, 0), 3) when trend_p < 0.05,
-                    else 0: the customers hurt, weighted up by significant growth. Driver impact is
-                    shown beside it but not added (detractors largely are the negative customers).
+    respondents, detractors   NPS answers (0-6 = detractor) of the group's records
+    driver_impact   NPS points the selection would gain if this group's detractors became passives:
+                    100 * detractors / all NPS respondents of the selection in the window
+    nps_at_stake    100 * excess / R: the NPS points the group costs beyond the baseline, where
+                    excess = detractors - respondents * d0, d0 = D / R is the detractor share of ALL
+                    the selection's respondents in the window (R answers, D detractors, with or
+                    without a topic); nps_at_stake_low uses the Wilson 95% lower bound of the group's
+                    detractor share instead of the share itself (0 when not above d0)
+    score           nps_at_stake_low * (1 + g), g = min(max(trend, 0), 3) when trend_p < 0.05, else 0
+Ties (notably groups no NPS respondent mentions, score 0) are ordered by `voice` = customers *
+negative_share (the customers who said something negative about it), then volume, topic, product.
 Groups with volume below min_n are flagged low_n and ranked after the others.
+
+Why NPS harm first: survey respondents are a sample of the customer base, while review and complaint
+volumes follow channel traffic (reviews dwarf surveys), so the detractors a pain point adds among
+respondents estimate its reach in the base without the channel bias; the lower bound keeps a group
+with 4 of 4 detractors from outranking one with 56 of 73 on luck (the "sort by the lower bound"
+rule). The company baseline, not the product's: a large pain point drags its own product's baseline
+down and would mask itself.
 """
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
 
@@ -27,10 +42,13 @@ from scipy import stats as sps
 
 from cxloop.metrics.query import ENRICHMENT_DIMENSIONS, RECORD_DIMENSIONS
 from cxloop.metrics.relations import Sources
+from cxloop.metrics.stats import wilson_interval
 from cxloop.metrics.timeframe import Window
 
 __all__ = [
     "TOPIC_COLUMNS",
+    "Baseline",
+    "baseline_expr",
     "painpoint_expr",
     "painpoint_rows",
     "painpoint_span",
@@ -142,25 +160,57 @@ def _trend_p(volume: np.ndarray, prev: np.ndarray) -> np.ndarray:
     return np.where(total > 0, np.minimum(1.0, 2.0 * np.minimum(lower, upper)), 1.0)
 
 
-def score_painpoints(frame: pd.DataFrame, respondents: int, min_n: int) -> pd.DataFrame:
-    """Add negative_share, trend, trend_p, driver_impact, score, low_n; sort by the ranking."""
+@dataclass(frozen=True)
+class Baseline:
+    """NPS answers of the whole selection in the window (with or without a topic)."""
+
+    respondents: int
+    detractors: int
+
+    @property
+    def detractor_share(self) -> float:
+        return self.detractors / self.respondents if self.respondents else 0.0
+
+
+def baseline_expr(src: Sources, where: dict[str, tuple[str, ...]], window: Window) -> ir.Table:
+    """One row: `respondents`, `detractors` of the records in the window matching the record filters
+    (the topic and other enrichment filters pick groups, not the baseline they are compared with)."""
+    r = _filtered(src.records, {f: v for f, v in where.items() if f in RECORD_DIMENSIONS})
+    r = _window(r, window)
+    nps = r.nps.cast("int64")
+    return r.aggregate(respondents=_int_sum(nps.notnull()), detractors=_int_sum(nps <= 6))
+
+
+def score_painpoints(frame: pd.DataFrame, base: Baseline, min_n: int) -> pd.DataFrame:
+    """Add negative_share, trend, trend_p, detractor_share, driver_impact, nps_at_stake(_low), voice,
+    score, low_n; sort by the ranking (see the module docstring)."""
     f = frame.copy()
     vol = f["volume"].to_numpy(np.float64)
     has_prev = f["prev_volume"].notna().to_numpy()
     prev = f["prev_volume"].fillna(0).to_numpy(np.float64)
     f["negative_share"] = np.where(vol > 0, f["negatives"].to_numpy(np.float64) / np.maximum(vol, 1), 0.0)
-    trend = np.where(has_prev | (vol > 0), (vol - prev) / np.maximum(prev, 1.0), np.nan)
-    trend_p = _trend_p(vol, prev)
+    # without a previous window (the whole data) there is no trend to test
+    trend = np.where(has_prev, (vol - prev) / np.maximum(prev, 1.0), np.nan)
+    trend_p = np.where(has_prev, _trend_p(vol, prev), np.nan)
     f["trend"] = trend
     f["trend_p"] = trend_p
-    f["driver_impact"] = (
-        100.0 * f["detractors"].to_numpy(np.float64) / respondents if respondents else np.zeros(len(f))
-    )
-    growth = np.where(trend_p < 0.05, np.clip(np.nan_to_num(trend), 0.0, 3.0), 0.0)
-    f["score"] = f["customers"].to_numpy(np.float64) * f["negative_share"] * (1.0 + growth)
+    n = f["respondents"].to_numpy(np.float64)
+    det = f["detractors"].to_numpy(np.float64)
+    share, low, _ = wilson_interval(n, det)
+    f["detractor_share"] = share / 100.0
+    total = float(base.respondents)
+    d0 = base.detractor_share
+    f["baseline_detractor_share"] = d0
+    scale = 100.0 / total if total else 0.0
+    f["driver_impact"] = scale * det
+    f["nps_at_stake"] = scale * (det - n * d0)
+    f["nps_at_stake_low"] = scale * np.maximum(np.nan_to_num(n * (low / 100.0 - d0)), 0.0)
+    growth = np.where(np.nan_to_num(trend_p, nan=1.0) < 0.05, np.clip(np.nan_to_num(trend), 0.0, 3.0), 0.0)
+    f["voice"] = f["customers"].to_numpy(np.float64) * f["negative_share"]
+    f["score"] = f["nps_at_stake_low"] * (1.0 + growth)
     f["low_n"] = vol < min_n
-    order = ["low_n", "score", "volume", "topic_id", "product"]  # ties broken by name: the same on every engine
-    return f.sort_values(order, ascending=[True, False, False, True, True]).reset_index(drop=True)
+    order = ["low_n", "score", "voice", "volume", "topic_id", "product"]  # ties by name: same on every engine
+    return f.sort_values(order, ascending=[True, False, False, False, True, True]).reset_index(drop=True)
 
 
 def painpoint_rows(f: pd.DataFrame, limit: int) -> list[dict[str, Any]]:
@@ -175,8 +225,15 @@ def painpoint_rows(f: pd.DataFrame, limit: int) -> list[dict[str, Any]]:
                 "customers": int(rec["customers"]),
                 "negative_share": float(rec["negative_share"]),
                 "trend": None if pd.isna(rec["trend"]) else float(rec["trend"]),
-                "trend_p": float(rec["trend_p"]),
+                "trend_p": None if pd.isna(rec["trend_p"]) else float(rec["trend_p"]),
                 "driver_impact": float(rec["driver_impact"]),
+                "respondents": int(rec["respondents"]),
+                "detractors": int(rec["detractors"]),
+                "detractor_share": None if pd.isna(rec["detractor_share"]) else float(rec["detractor_share"]),
+                "baseline_detractor_share": float(rec["baseline_detractor_share"]),
+                "nps_at_stake": float(rec["nps_at_stake"]),
+                "nps_at_stake_low": float(rec["nps_at_stake_low"]),
+                "voice": float(rec["voice"]),
                 "owner_department": rec.get("owner_department"),
                 "first_seen": None if pd.isna(rec["first_seen"]) else pd.Timestamp(rec["first_seen"]).isoformat(),
                 "score": float(rec["score"]),
@@ -188,20 +245,24 @@ def painpoint_rows(f: pd.DataFrame, limit: int) -> list[dict[str, Any]]:
 
 
 def verbatims_expr(
-    src: Sources, window: Window, topic: str | None, product: str | None, limit: int
+    src: Sources, window: Window, topic: str | None, product: str | None, limit: int,
+    *, detractors: bool = False,
 ) -> ir.Table:
-    """The most negative recent texts of a topic (and product): redacted text where enriched."""
+    """The most negative recent texts of a topic (and product): redacted text where enriched. With
+    `detractors`, only the texts of NPS answers 0-6 — the ones the score counts."""
     r, e = src.records, src.enrichments
     j = r.inner_join(e, r.record_id == e.record_id)
     j = j.select(
         record_id=r.record_id, occurred_at=r.occurred_at, channel=r.channel, product=r.product,
         topic_id=e.topic_id, sentiment=e.sentiment, sentiment_score=e.sentiment_score.cast("float64"),
-        text=e.text_redacted.fill_null(r.text),
+        nps=r.nps.cast("int64"), text=e.text_redacted.fill_null(r.text),
     )
     preds = [j.text.notnull()]
     if topic is not None:
         preds.append(j.topic_id == topic)
     if product is not None:
         preds.append(j.product == product)
+    if detractors:
+        preds.append(j.nps <= 6)
     j = _window(j.filter(*preds), window)
     return j.order_by([j.sentiment_score.asc(), j.occurred_at.desc(), j.record_id]).limit(limit)

@@ -81,8 +81,9 @@ class MetricQuery(BaseModel):
 
 
 def parse_since(text: str | None) -> Since | None:
-    """`2026-01-01` (a local date) or `30d` / `4w` (relative to the anchor day, inclusive)."""
-    if text is None or not text.strip():
+    """`2026-01-01` (a local date) or `30d` / `4w` (relative to the anchor day, inclusive); `all` (or
+    nothing) is the whole data."""
+    if text is None or not text.strip() or text.strip().lower() == "all":
         return None
     text = text.strip()
     match = _RELATIVE.match(text)
@@ -94,7 +95,7 @@ def parse_since(text: str | None) -> Since | None:
     try:
         return Since(start=date.fromisoformat(text))
     except ValueError:
-        raise UsageError(f"--since {text!r}: use a date like 2026-01-01 or a length like 30d or 4w") from None
+        raise UsageError(f"--since {text!r}: use a date like 2026-01-01, a length like 30d or 4w, or all") from None
 
 
 def _parse_by(by: str | list[str] | None) -> tuple[str, ...]:

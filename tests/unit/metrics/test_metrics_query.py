@@ -30,7 +30,7 @@ def test_parse_by_where_since() -> None:
         ({"metric": "nps", "by": "month,week"}, "at most one time grain"),
         ({"metric": "nps", "where": ["channel"]}, "use FIELD=VALUE"),
         ({"metric": "nps", "where": ["colour=red"]}, "--where 'colour' is not a dimension"),
-        ({"metric": "nps", "since": "yesterday"}, "use a date like 2026-01-01 or a length like 30d"),
+        ({"metric": "nps", "since": "yesterday"}, "use a date like 2026-01-01, a length like 30d or 4w, or all"),
         ({"metric": "nps", "compare": "previous"}, "needs a window (--since) or a time grain"),
         ({"metric": "nps", "asof": "31/03/2026"}, "--asof '31/03/2026'"),
     ],
