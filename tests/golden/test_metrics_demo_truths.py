@@ -28,7 +28,7 @@ pytestmark = pytest.mark.slow
 # records that is ~80 answers, split by the classifier over two topics and uncovered text (fewer records
 # leave it within the noise of 4-of-4-detractor groups)
 PAIN_RECORDS = 60_000
-CLUSTER_RECORDS = 20_000  # topic discovery costs ~1 s per 1,000 uncovered texts on 2 cores
+CLUSTER_RECORDS = 10_000  # topic discovery costs seconds per 1,000 uncovered texts on 2 cores
 
 
 @dataclass

@@ -57,7 +57,8 @@ def _emerging(ws: Workspace) -> dict[str, Any]:
     # discovery, so texts no topic covers are tested by their discovered cluster
     out = metrics.detect_emerging(ws, since="all")
     keep = ("label", "kind", "product", "first_seen_week", "first_detected", "observed", "expected", "p_value")
-    return {"rows": [{k: i.get(k) for k in keep} for i in out.get("issues", [])[:8]],
+    strongest = sorted(out.get("issues", []), key=lambda i: (i["p_value"], i["first_detected"]))[:6]
+    return {"rows": [{k: i.get(k) for k in keep} for i in strongest],
             "replayed": f"{out.get('since')} .. {out.get('asof')}"}
 
 

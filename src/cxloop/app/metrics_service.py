@@ -356,7 +356,8 @@ def detect_emerging(
     how = (f"every day from {start.isoformat()} to {day.isoformat()}" if start is not None
            else f"window {window_days} days to {day.isoformat()}")
     notes = [f"{how} vs {baseline_days} baseline days; Poisson test against an EWMA level with weekday "
-             "factors; Bonferroni over series; series = topic, discovered cluster or uncovered text x product"]
+             "factors and exact conditional test against the baseline count; Bonferroni over series; "
+             "series = topic, discovered cluster or uncovered text x product"]
     if not src.has_enrichments:
         notes.append("no enrichments: emerging issues need enriched texts (run the text pipeline first)")
     clusters = first_row(ws.con.execute("SELECT count(*) FROM enrichments WHERE cluster_id IS NOT NULL"))

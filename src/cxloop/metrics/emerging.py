@@ -14,7 +14,10 @@ baseline:
      their plain mean (after a quiet spell the EWMA of a sparse series decays towards zero) and at one
      occurrence per baseline (so a new series can still be flagged);
   3. expected window count E = level * sum of f_w over the window days, observed O;
-  4. p = P(X >= O), X ~ Poisson(E) (one-sided), flagged when p < alpha / number of series (Bonferroni),
+  4. p = max(P(X >= O), X ~ Poisson(E); P(Y >= O), Y ~ Binomial(O + b, F_w / (F_w + F_b))), b the
+     baseline count and F_w, F_b the summed weekday factors of window and baseline: the Poisson test
+     against the level AND the exact conditional test of two Poisson rates (window vs baseline), which
+     accounts for a level estimated from few occurrences; flagged when p < alpha / number of series (Bonferroni),
      O >= min_count and O / E >= min_ratio (uncovered_ratio for the "uncovered" series: it pools a
      product's unrelated uncovered texts, so a new issue is a smaller part of it).
 `first_detected` is the first end day e, scanning day by day, on which the series was flagged. `replay`
@@ -125,9 +128,15 @@ def _detect_at(m: np.ndarray, days: list[date], end: int, opt: EmergingOptions,
     # towards zero and its next few mentions would look like a burst
     deseasonalised_mean = (base / f_base).mean(axis=1) if base.shape[1] else np.zeros(m.shape[0])
     level = np.maximum(np.maximum(level, deseasonalised_mean), 1.0 / max(base.shape[1], 1))
-    expected = level * factors[weekday[w0 : end + 1]].sum()
+    exposure = factors[weekday[w0 : end + 1]].sum()
+    expected = level * exposure
     observed = m[:, w0 : end + 1].sum(axis=1)
-    p = sps.poisson.sf(observed - 1, expected)
+    # both tests must reject: Poisson against the EWMA level (follows drift), and the exact conditional
+    # test of two Poisson rates against the baseline count (a level estimated from a handful of
+    # occurrences is uncertain: under equal rates O ~ Binomial(O + b, F_w / (F_w + F_b)))
+    share = exposure / (exposure + f_base.sum()) if base.shape[1] else 1.0
+    p_conditional = sps.binom.sf(observed - 1, observed + base.sum(axis=1), share)
+    p = np.maximum(sps.poisson.sf(observed - 1, expected), p_conditional)
     bonferroni = opt.alpha / max(m.shape[0], 1)
     flagged = (p < bonferroni) & (observed >= opt.min_count) & (observed >= ratio * expected)
     return {"observed": observed, "expected": expected, "p": p, "flagged": flagged, "level": level,
