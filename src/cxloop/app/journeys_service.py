@@ -11,8 +11,8 @@ from typing import Any
 import ibis
 import ibis.expr.types as ir
 
+from cxloop.app.engines import Engine, open_engine
 from cxloop.app.workspace import Workspace
-from cxloop.engines.duckdb_engine import DuckDBEngine
 from cxloop.errors import UsageError
 from cxloop.journeys import episodes as episodes_domain
 from cxloop.journeys import flows as flows_domain
@@ -31,6 +31,7 @@ from cxloop.journeys.steps import (
 from cxloop.journeys.timeline import TIMELINE_ITEM_KEYS, timeline_items
 
 __all__ = [
+    "JOURNEY_TABLES",
     "SequenceLog",
     "channel_switching",
     "episodes",
@@ -47,6 +48,9 @@ __all__ = [
 ]
 
 
+JOURNEY_TABLES = ("records", "events", "enrichments", "ingest_batches")  # what `--engine spark` exports
+
+
 def journey_config(ws: Workspace) -> JourneyConfig:
     return load_journey_config(ws.settings.journeys)
 
@@ -54,9 +58,9 @@ def journey_config(ws: Workspace) -> JourneyConfig:
 class _Context:
     """The engine, the config and the workspace tables a journeys query reads."""
 
-    def __init__(self, ws: Workspace) -> None:
+    def __init__(self, ws: Workspace, engine: str | Engine = "duckdb") -> None:
         self.ws = ws
-        self.engine = DuckDBEngine(ws.con)
+        self.engine = open_engine(ws, engine, JOURNEY_TABLES)
         self.config = journey_config(ws)
         self.native_json = self.engine.name == "duckdb"
         # On one machine the engine sorts and numpy finishes flows/variants (sequences.py); the pure
@@ -220,10 +224,14 @@ def _variants_out(
 
 
 def flows(
-    ws: Workspace, *, by: str = "event_type", per: str | None = None, lifecycle: str | None = None
+    ws: Workspace, *, by: str = "event_type", per: str | None = None, lifecycle: str | None = None,
+    engine: str | Engine = "duckdb",
 ) -> dict[str, Any]:
-    """The directly-follows graph: `{"edges": [{"from", "to", "count", "median_seconds"}], ...}`."""
-    ctx = _Context(ws)
+    """The directly-follows graph: `{"edges": [{"from", "to", "count", "median_seconds"}], ...}`.
+
+    On DuckDB the engine scans and numpy sorts (`sequences`); on Spark the portable Ibis expressions
+    (`flows.directly_follows`) run on the cluster and give the same edges."""
+    ctx = _Context(ws, engine)
     if ctx.arrays:
         return flows_from(_sequence_log(ctx, by, per, lifecycle))
     labelled, grain = ctx.labelled(_dimension(by), _grain(per), lifecycle)
@@ -238,10 +246,11 @@ def variants(
     per: str | None = None,
     lifecycle: str | None = None,
     top: int = 20,
+    engine: str | Engine = "duckdb",
 ) -> dict[str, Any]:
     """Top variants: `{"variants": [{"path", "count", "share"}], "sequences", ...}`, share in %."""
     _check_top(top)
-    ctx = _Context(ws)
+    ctx = _Context(ws, engine)
     if ctx.arrays:
         return variants_from(_sequence_log(ctx, by, per, lifecycle), top=top)
     labelled, grain = ctx.labelled(_dimension(by), _grain(per), lifecycle)
@@ -253,9 +262,9 @@ def variants(
     return _variants_out(rows, names, total, distinct, by, grain.value, lifecycle)
 
 
-def episodes(ws: Workspace, *, limit: int = 50) -> dict[str, Any]:
+def episodes(ws: Workspace, *, limit: int = 50, engine: str | Engine = "duckdb") -> dict[str, Any]:
     """Service episodes with their health, worst first, and health rolled up by stage, product, channel."""
-    ctx = _Context(ws)
+    ctx = _Context(ws, engine)
     table = ctx.episode_table()
     listed = ctx.rows(table.order_by([ibis.asc("health"), ibis.desc("contacts"), "episode_id"]).limit(limit))
     rollups = {
@@ -265,9 +274,9 @@ def episodes(ws: Workspace, *, limit: int = 50) -> dict[str, Any]:
     return {"episodes": listed, "health_by": rollups, **episodes_domain.summary(totals), "notes": ctx.notes()}
 
 
-def channel_switching(ws: Workspace) -> dict[str, Any]:
+def channel_switching(ws: Workspace, *, engine: str | Engine = "duckdb") -> dict[str, Any]:
     """Channel -> next channel of each customer's consecutive service contacts (records, not surveys)."""
-    ctx = _Context(ws)
+    ctx = _Context(ws, engine)
     contacts = episodes_domain.contacts(ctx.table("records"), None, ctx.table("ingest_batches"), ctx.config)
     edges = ctx.rows(flows_domain.channel_switching(contacts))
     total = sum(e["count"] for e in edges)
@@ -282,9 +291,9 @@ def channel_switching(ws: Workspace) -> dict[str, Any]:
     }
 
 
-def ivr_paths(ws: Workspace, *, top: int = 10) -> dict[str, Any]:
+def ivr_paths(ws: Workspace, *, top: int = 10, engine: str | Engine = "duckdb") -> dict[str, Any]:
     """IVR nodes ranked by lost rate (nodes with enough visits first) and the most frequent node paths."""
-    ctx = _Context(ws)
+    ctx = _Context(ws, engine)
     steps = build_steps(ctx.table("events"), None, ctx.table("ingest_batches"))
     calls, nodes = ivr_domain.ivr_calls(steps, native_json=ctx.native_json)
     stats = ctx.rows(ivr_domain.node_stats(calls, nodes))
@@ -307,9 +316,9 @@ def ivr_paths(ws: Workspace, *, top: int = 10) -> dict[str, Any]:
     }
 
 
-def journey_map(ws: Workspace) -> dict[str, Any]:
+def journey_map(ws: Workspace, *, engine: str | Engine = "duckdb") -> dict[str, Any]:
     """Stage x touchpoint cells: volume, records, NPS, CSAT, sentiment, negative %, top pain points."""
-    ctx = _Context(ws)
+    ctx = _Context(ws, engine)
     cfg = ctx.config
     steps = build_steps(ctx.table("events"), ctx.table("records"), None, event_typed_records_only=False)
     volume = ctx.rows(map_domain.step_volume(map_domain.cell_keys(steps, cfg.stage_map)))

@@ -26,7 +26,7 @@ import typer
 from cxloop.app import Workspace
 from cxloop.app import journeys_service as service
 from cxloop.cli.customers_cmds import customers_app
-from cxloop.cli.output import FormatOpt, OutputFormat, WorkspaceOpt, cli_command, emit
+from cxloop.cli.output import EngineOpt, FormatOpt, OutputFormat, WorkspaceOpt, cli_command, emit
 from cxloop.config import find_workspace
 
 journeys_app = typer.Typer(
@@ -53,11 +53,11 @@ def _open(workspace: Any) -> Workspace:
 @cli_command
 def flows_cmd(
     by: ByOpt = "event_type", per: PerOpt = None, lifecycle: LifecycleOpt = None,
-    workspace: WorkspaceOpt = None, fmt: FormatOpt = OutputFormat.table,
+    engine: EngineOpt = "duckdb", workspace: WorkspaceOpt = None, fmt: FormatOpt = OutputFormat.table,
 ) -> None:
     """Directly-follows graph (counts, median seconds) of steps within each sequence. 流转图。"""
     with _open(workspace) as ws:
-        data = service.flows(ws, by=by, per=per, lifecycle=lifecycle)
+        data = service.flows(ws, by=by, per=per, lifecycle=lifecycle, engine=engine)
     emit(data, fmt, rows=data["edges"], title=f"flows by {data['by']} per {data['per']}")
 
 
@@ -66,11 +66,11 @@ def flows_cmd(
 def variants_cmd(
     by: ByOpt = "event_type", per: PerOpt = None, lifecycle: LifecycleOpt = None,
     top: Annotated[int, typer.Option("--top", help="How many variants.")] = 20,
-    workspace: WorkspaceOpt = None, fmt: FormatOpt = OutputFormat.table,
+    engine: EngineOpt = "duckdb", workspace: WorkspaceOpt = None, fmt: FormatOpt = OutputFormat.table,
 ) -> None:
     """Most frequent paths (variants) with their share of sequences in %. 路径变体。"""
     with _open(workspace) as ws:
-        data = service.variants(ws, by=by, per=per, lifecycle=lifecycle, top=top)
+        data = service.variants(ws, by=by, per=per, lifecycle=lifecycle, top=top, engine=engine)
     rows = [{"count": v["count"], "share": v["share"], "path": " -> ".join(v["path"])} for v in data["variants"]]
     emit(data, fmt, rows=rows, title=f"variants of {data['sequences']} sequences")
 
@@ -79,11 +79,11 @@ def variants_cmd(
 @cli_command
 def episodes_cmd(
     limit: Annotated[int, typer.Option("--limit", help="How many episodes to list (worst first).")] = 50,
-    workspace: WorkspaceOpt = None, fmt: FormatOpt = OutputFormat.table,
+    engine: EngineOpt = "duckdb", workspace: WorkspaceOpt = None, fmt: FormatOpt = OutputFormat.table,
 ) -> None:
     """Service episodes (customer + topic + time gap) with health, rolled up by stage/product/channel. 服务旅程。"""
     with _open(workspace) as ws:
-        data = service.episodes(ws, limit=limit)
+        data = service.episodes(ws, limit=limit, engine=engine)
     cols = ("episode_id", "contacts", "channel_switches", "transfers", "elapsed_seconds", "outcome", "health")
     emit(data, fmt, rows=[{k: e[k] for k in cols} for e in data["episodes"]],
          title=f"{data['count']} episodes, mean health {data['mean_health']}")
@@ -107,29 +107,33 @@ def worst_cmd(
 @cli_command
 def ivr_cmd(
     top: Annotated[int, typer.Option("--top", help="How many node paths.")] = 10,
-    workspace: WorkspaceOpt = None, fmt: FormatOpt = OutputFormat.table,
+    engine: EngineOpt = "duckdb", workspace: WorkspaceOpt = None, fmt: FormatOpt = OutputFormat.table,
 ) -> None:
     """IVR nodes ranked by lost rate, and the most frequent menu paths. IVR 路径分析。"""
     with _open(workspace) as ws:
-        data = service.ivr_paths(ws, top=top)
+        data = service.ivr_paths(ws, top=top, engine=engine)
     emit(data, fmt, rows=data["nodes"], title=f"IVR: {data['calls']} calls, lost rate {data['lost_rate']}%")
 
 
 @journeys_app.command("switching")
 @cli_command
-def switching_cmd(workspace: WorkspaceOpt = None, fmt: FormatOpt = OutputFormat.table) -> None:
+def switching_cmd(
+    engine: EngineOpt = "duckdb", workspace: WorkspaceOpt = None, fmt: FormatOpt = OutputFormat.table
+) -> None:
     """Channel-switching matrix of customers' consecutive service contacts. 渠道切换。"""
     with _open(workspace) as ws:
-        data = service.channel_switching(ws)
+        data = service.channel_switching(ws, engine=engine)
     emit(data, fmt, rows=data["matrix"], title=f"channel switching ({data['switch_pct']}% switch)")
 
 
 @journeys_app.command("map")
 @cli_command
-def map_cmd(workspace: WorkspaceOpt = None, fmt: FormatOpt = OutputFormat.table) -> None:
+def map_cmd(
+    engine: EngineOpt = "duckdb", workspace: WorkspaceOpt = None, fmt: FormatOpt = OutputFormat.table
+) -> None:
     """Journey map: stage x touchpoint with volume, NPS, CSAT, sentiment and top pain points. 旅程地图。"""
     with _open(workspace) as ws:
-        data = service.journey_map(ws)
+        data = service.journey_map(ws, engine=engine)
     rows = [{**{k: v for k, v in c.items() if k != "pain_points"},
              "pain_points": ", ".join(p["name_en"] or p["topic_id"] for p in c["pain_points"])} for c in data["cells"]]
     emit(data, fmt, rows=rows, title="journey map")

@@ -20,6 +20,7 @@ from rich.table import Table
 from cxloop.errors import CxloopError
 
 __all__ = [
+    "EngineOpt",
     "FormatOpt",
     "OutputFormat",
     "WorkspaceOpt",
@@ -44,6 +45,10 @@ WorkspaceOpt = Annotated[
     typer.Option(
         "--workspace", "-w", help="Workspace folder (default: $CXLOOP_WORKSPACE, else the current folder)."
     ),
+]
+EngineOpt = Annotated[
+    str,
+    typer.Option("--engine", help="duckdb (default: the workspace) or spark (over a Parquet export of it)."),
 ]
 
 P = ParamSpec("P")

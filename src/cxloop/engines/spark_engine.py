@@ -30,6 +30,8 @@ _KEYS = {
     "records": "SELECT count(*), max(batch_id), max(updated_at)::VARCHAR FROM records",
     "events": "SELECT count(*), max(batch_id), max(updated_at)::VARCHAR FROM events",
     "enrichments": "SELECT count(*), max(model_version), max(enriched_at)::VARCHAR FROM enrichments",
+    "ingest_batches": "SELECT count(*), max(batch_id), max(coalesce(finished_at, started_at))::VARCHAR "
+    "FROM ingest_batches",
     "taxonomy": (
         "SELECT count(*), md5(coalesce(string_agg(topic_id || '|' || coalesce(parent_id, '') || '|' || "
         "name_en || '|' || coalesce(owner_department, ''), ',' ORDER BY topic_id), '')), NULL FROM taxonomy"
@@ -43,6 +45,7 @@ _SELECT = {
     "enrichments": "SELECT * EXCLUDE (topics, aspects), topics::VARCHAR AS topics, aspects::VARCHAR AS aspects "
     "FROM enrichments",
     "taxonomy": "SELECT * FROM taxonomy",
+    "ingest_batches": "SELECT * EXCLUDE (options), options::VARCHAR AS options FROM ingest_batches",
 }
 _PARTITIONED = {"records", "events"}
 
