@@ -40,7 +40,7 @@ _TEMPS = ("occ", "seed", "ident_keys", "keys", "comp_customer", "merged", "oldma
 class BatchIdentities:
     """What a batch brings: `rows` is a SQL relation of the rows it writes, with columns seq (>= 0),
     occurred_at and `id_fields`; `replaced` a SQL relation of the customer_id of stored rows it replaced
-    (already deleted). Resolution leaves temp table `batch_customer(seq, customer_id)` for the writer."""
+    (already deleted). Resolution returns the customer of each staged row for the writer."""
 
     source: str
     rows: str
@@ -305,19 +305,16 @@ def _write_identities(con: duckdb.DuckDBPyConnection, graph: _Graph, by_comp: pa
     )
 
 
-def _point_rows(con: duckdb.DuckDBPyConnection, graph: _Graph, by_comp: pa.Array, size: int) -> None:
-    """`batch_customer(seq, customer_id)`: one row per staged row (seq 0..size-1), null for a row that
-    links no customer; stored rows of the seed customers are re-pointed in place."""
+def _point_rows(con: duckdb.DuckDBPyConnection, graph: _Graph, by_comp: pa.Array, size: int) -> pa.Array:
+    """The customer of each staged row (index = seq 0..size-1), null for a row that links no customer;
+    stored rows of the seed customers are re-pointed in place."""
     new = graph.row >= 0
     comp = np.full(size, -1, dtype=np.int64)
     comp[graph.row[new]] = graph.row_comp[new]
     customer = by_comp.take(pa.array(comp, mask=comp < 0))
-    con.register("batch_customer_arrow", pa.table({"seq": np.arange(size, dtype=np.int64), "customer_id": customer}))
-    con.execute("CREATE OR REPLACE TEMP TABLE batch_customer AS SELECT * FROM batch_customer_arrow")
-    con.unregister("batch_customer_arrow")
     seeded = first_row(con.execute("SELECT count(*) FROM seed"))
     if not seeded or not seeded[0]:
-        return
+        return customer
     old = ~new
     stored = by_comp.take(pa.array(graph.row_comp[old]))
     con.register("oldmap_arrow", pa.table({"r": graph.row[old], "customer_id": stored}))
@@ -336,12 +333,15 @@ def _point_rows(con: duckdb.DuckDBPyConnection, graph: _Graph, by_comp: pa.Array
             f"UPDATE {table} SET customer_id = m.customer_id FROM (SELECT * FROM oldmap WHERE ev = {ev}) m "
             f"WHERE {table}.{key} = m.key AND {table}.customer_id IS DISTINCT FROM m.customer_id"
         )
+    return customer
 
 
 def resolve_identities(
     con: duckdb.DuckDBPyConnection, settings: Settings, batch: BatchIdentities, now: datetime, salt: str | None
-) -> None:
-    """Link the batch's identifiers into customers; runs inside the caller's transaction."""
+) -> pa.Array:
+    """Link the batch's identifiers into customers; return the customer of each staged row (by seq).
+
+    Runs inside the caller's transaction."""
     _configured_blocklist(con, settings, now, salt)
     _occurrences(con, batch, now)
     _overshared_blocklist(con, settings, now)
@@ -351,8 +351,9 @@ def resolve_identities(
         n_comps = int(graph.labels.max()) + 1 if len(graph.labels) else 0
         by_comp = _comp_customers(con, n_comps)
         _write_identities(con, graph, by_comp, batch.source)
-        _point_rows(con, graph, by_comp, batch.size)
+        customers = _point_rows(con, graph, by_comp, batch.size)
     finally:
         con.unregister("nodes")
     for temp in _TEMPS:
         con.execute(f"DROP TABLE IF EXISTS {temp}")
+    return customers

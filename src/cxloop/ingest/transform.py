@@ -21,7 +21,7 @@ from cxloop.model.fields import (
     SCORE_FIELDS,
 )
 
-__all__ = ["DATE_FORMATS", "StagingPlan", "staged_fields", "staging_sql"]
+__all__ = ["DATE_FORMATS", "FILE_PREFIX", "StagingPlan", "raw_sql", "staged_fields", "staging_sql", "text_sql"]
 
 # Tried in order when the profile names no --date-format. A date alone is local midnight.
 DATE_FORMATS = (
@@ -31,6 +31,9 @@ DATE_FORMATS = (
     "%Y.%m.%d %H:%M:%S", "%Y.%m.%d %H:%M", "%Y%m%d%H%M%S", "%Y%m%d %H:%M:%S",
     "%Y-%m-%d", "%Y/%m/%d", "%Y年%m月%d日", "%Y.%m.%d", "%Y%m%d",
 )
+# the file's own columns sit beside the staged rows under this prefix (file columns named "__..." are
+# bookkeeping, never data, so no staged column can clash with one)
+FILE_PREFIX = "__f_"
 _OFFSET = r"(Z|[+-]\d{2}:?\d{2})$"
 _CONTROL = r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]"
 _FULLWIDTH_NUM = ("０１２３４５６７８９．－", "0123456789.-")
@@ -51,6 +54,9 @@ class StagingPlan:
     account_namespace: str | None = None
     salt: str | None = None  # set: identifiers are stored salted-hashed
     file: str = ""
+    # columns known to need no trim / to hold no control character (see cxloop.ingest.columns)
+    trimmed: frozenset[str] = frozenset()
+    control_free: frozenset[str] = frozenset()
 
     def validate(self) -> None:
         for canonical, column in self.mapping.items():
@@ -71,10 +77,16 @@ def _q(name: str) -> str:
     return '"' + name.replace('"', '""') + '"'
 
 
-def _value(plan: StagingPlan, canonical: str) -> str:
-    """Trimmed cell (null when empty); a mapped column wins per row over a constant."""
+def _value(plan: StagingPlan, canonical: str, prefix: str = "") -> str:
+    """Trimmed cell (null when empty); a mapped column wins per row over a constant.
+
+    The column is read as `prefix` + its name; trim is left out for a column known to need none.
+    """
     column = plan.mapping.get(canonical)
-    cell = f"nullif(trim({_q(column)}), '')" if column else "NULL"
+    cell = "NULL"
+    if column:
+        cell = _q(prefix + column)
+        cell = f"nullif({cell}, '')" if column in plan.trimmed else f"nullif(trim({cell}), '')"
     const = plan.constants.get(canonical)
     return f"coalesce({cell}, {sql_literal(const)})" if const is not None else cell
 
@@ -155,15 +167,26 @@ def _cell(index: int) -> str:
     return f"c_{index}"
 
 
-def _raw_sql(plan: StagingPlan) -> str:
-    """The original row as a JSON object; with a salt, mapped identifiers are replaced by their hash."""
+def raw_sql(plan: StagingPlan, prefix: str = FILE_PREFIX) -> str:
+    """The original row as a JSON object over the file's columns (named `prefix` + column beside the
+    staged row); with a salt, a mapped identifier is replaced by its hashed value from the staged row."""
     mapped_identifiers = {plan.mapping[i]: i for i in IDENTIFIER_FIELDS if i in plan.mapping}
     pairs = []
-    for n, c in enumerate(plan.columns):
+    for c in plan.columns:
         # the hashed value replaces the identifier in raw too
-        cell = mapped_identifiers[c] if plan.salt and c in mapped_identifiers else _cell(n)
+        cell = mapped_identifiers[c] if plan.salt and c in mapped_identifiers else _q(prefix + c)
         pairs.append(f"{sql_literal(c)}, {cell}")
     return f"json_object({', '.join(pairs)})"
+
+
+def text_sql(plan: StagingPlan, prefix: str = FILE_PREFIX) -> str:
+    """The record's text over the file's columns (named `prefix` + column): trimmed, control characters
+    removed (only where the column may hold any, see `cxloop.ingest.columns`)."""
+    value = _value(plan, "text", prefix)
+    column = plan.mapping.get("text")
+    if column is not None and column in plan.control_free:
+        return value
+    return f"regexp_replace({value}, '{_CONTROL}', '', 'g')"
 
 
 def staged_fields(plan: StagingPlan) -> list[str]:
@@ -175,9 +198,11 @@ def staged_fields(plan: StagingPlan) -> list[str]:
 def staging_sql(plan: StagingPlan) -> str:
     """SELECT over view `src` producing one staged row per data row (see module docstring).
 
-    Output columns: row_number, seq, the `staged_fields`, attributes, raw, problems (null for a good row,
-    else the list of 'field\\x1freason'), is_event (routing), id (record or event id), row_hash.
+    Output columns: row_number, seq, the `staged_fields` but text, attributes, problems (null for a good
+    row, else the list of 'field\\x1freason'), is_event (routing), id (record or event id), row_hash.
     Each intermediate value is computed once, in its own CTE layer (see `cxloop.identity.normalize`).
+    The wide values, `text_sql` and `raw_sql`, are not staged: the writer computes them from `src` as it
+    inserts (staging them cost a copy of every text and raw row, ~1 CPU-s per million rows).
     """
     plan.validate()
     active = staged_fields(plan)
@@ -193,8 +218,8 @@ def staging_sql(plan: StagingPlan) -> str:
     out = ["row_number", "seq", "occurred_at"]
     for f in active[1:]:
         if f == "text":
-            out.append(f"regexp_replace(v_text, '{_CONTROL}', '', 'g') AS text")
-        elif f == "nps":
+            continue
+        if f == "nps":
             out.append("TRY_CAST(n_nps AS SMALLINT) AS nps")
         elif f in SCORE_FIELDS:
             out.append(f"n_{f} AS {f}")
@@ -204,7 +229,7 @@ def staging_sql(plan: StagingPlan) -> str:
     unmapped = [f"{sql_literal(c)}, {_cell(n)}" for n, c in enumerate(plan.columns) if c not in mapped]
     attributes = f"json_object({', '.join(unmapped)})" if unmapped else "NULL"
     first = [f"{ROW} AS row_number", f"{SEQ} AS seq"]
-    first += [f"{_q(c)} AS {_cell(n)}" for n, c in enumerate(plan.columns)] + values
+    first += [f"{_q(c)} AS {_cell(n)}" for n, c in enumerate(plan.columns) if c not in mapped] + values
     # the content hash covers every canonical field (inactive ones are empty) so ids never depend on
     # which fields a profile happens to map
     content = "concat_ws(chr(31), " + ", ".join(
@@ -219,10 +244,9 @@ def staging_sql(plan: StagingPlan) -> str:
         f"SELECT {', '.join(first)} FROM src",
         f"SELECT *, {', '.join(parsed)} FROM {{prev}}",
         *_identifier_layers(plan, ids),
-        f"SELECT {', '.join(out)}, {key} AS key, {attributes} AS attributes, {_raw_sql(plan)} AS raw, "
+        f"SELECT {', '.join(out)}, {key} AS key, {attributes} AS attributes, "
         f"{content} AS content, CASE WHEN {bad} THEN list_filter([{listed}], lambda x: x IS NOT NULL) END "
-        f"AS problems FROM {{prev}}",
-        f"SELECT *, {_is_event_sql(active)} AS is_event FROM {{prev}}",
+        f"AS problems, {_is_event_sql(active)} AS is_event FROM {{prev}}",
     ]
     ctes = ",\n".join(f"l{n} AS ({layer.replace('{prev}', f'l{n - 1}')})" for n, layer in enumerate(layers))
     return f"""
@@ -237,8 +261,9 @@ FROM l{len(layers) - 1}
 
 
 def _is_event_sql(active: list[str]) -> str:
-    """Routing: kind 'event', or an event type with neither text nor any score."""
-    kind = "kind" if "kind" in active else "NULL"
-    event_type = "event_type" if "event_type" in active else "NULL"
-    empty = "".join(f" AND {f} IS NULL" for f in ("text", *SCORE_FIELDS) if f in active)
+    """Routing: kind 'event', or an event type with neither text nor any score (over the values layer)."""
+    kind = "v_kind" if "kind" in active else "NULL"
+    event_type = "v_event_type" if "event_type" in active else "NULL"
+    staged = {"text": "v_text", "nps": "TRY_CAST(n_nps AS SMALLINT)"}
+    empty = "".join(f" AND {staged.get(f, f'n_{f}')} IS NULL" for f in ("text", *SCORE_FIELDS) if f in active)
     return f"(lower(coalesce({kind}, '')) = 'event' OR ({event_type} IS NOT NULL{empty}))"
