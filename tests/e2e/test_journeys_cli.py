@@ -89,3 +89,31 @@ def test_errors_exit_codes(ws: Path) -> None:
     assert missing.returncode == 3 and json.loads(missing.stderr)["error"]["code"] == "not_found"
     nows = cx("journeys", "flows", "--workspace", str(ws.parent / "nope"))
     assert nows.returncode == 4
+
+
+def test_log_file_directly_equals_workspace(ws: Path) -> None:
+    """`--log FILE` reads the same log without a workspace and gives the workspace's flows and variants."""
+    log = ws.parent / "log.csv"
+    renamed = ws.parent / "renamed.csv"
+    lines = log.read_text(encoding="utf-8").splitlines()
+    renamed.write_text("\n".join(["case,act,ts,lifecycle:transition,phone", *lines[1:]]) + "\n", encoding="utf-8")
+    for command in ("flows", "variants"):
+        base = ("journeys", command, "--lifecycle", "complete", "--format", "json")
+        want = json.loads(cx(*base, "--workspace", str(ws)).stdout)
+        got = cx(*base, "--log", str(renamed), "--case", "case", "--activity", "act", "--timestamp", "ts")
+        assert got.returncode == 0, got.stderr
+        data = json.loads(got.stdout)
+        assert data["per"] == "case"
+        key = "edges" if command == "flows" else "variants"
+        assert data[key] == want[key] and data[key]
+
+
+def test_log_file_errors(ws: Path) -> None:
+    missing = cx("journeys", "flows", "--log", str(ws.parent / "log.csv"), "--case", "nope", "--format", "json")
+    assert missing.returncode == 3 and missing.stdout == ""
+    error = json.loads(missing.stderr)["error"]
+    assert error["field"] == "nope" and "no column 'nope'" in error["message"]
+    by = cx("journeys", "flows", "--log", str(ws.parent / "log.csv"), "--by", "channel")
+    assert by.returncode == 2
+    absent = cx("journeys", "variants", "--log", str(ws.parent / "absent.csv"), "--format", "json")
+    assert absent.returncode == 3 and json.loads(absent.stderr)["error"]["code"] == "input"

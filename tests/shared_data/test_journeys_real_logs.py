@@ -25,6 +25,7 @@ import pytest
 
 from cxloop.app import Workspace
 from cxloop.app import journeys_service as js
+from cxloop.app.journeys_log import log_sequences
 from cxloop.app.ingest_service import ingest
 from cxloop.config import SourceProfile
 
@@ -77,14 +78,18 @@ def _expected(cases: dict[str, list[Event]], lifecycle: str | None = None) -> tu
 
 
 def _check(ws: Workspace, cases: dict[str, list[Event]], lifecycle: str | None = None) -> None:
+    _compare(js.flows(ws, by="event_type", lifecycle=lifecycle),
+             js.variants(ws, by="event_type", lifecycle=lifecycle, top=20), cases, lifecycle)
+
+
+def _compare(got: dict[str, Any], variants: dict[str, Any], cases: dict[str, list[Event]],
+             lifecycle: str | None) -> None:
     want_edges, want_paths = _expected(cases, lifecycle)
-    got = js.flows(ws, by="event_type", lifecycle=lifecycle)
     got_edges = {(e["from"], e["to"]): (e["count"], e["median_seconds"]) for e in got["edges"]}
     assert set(got_edges) == set(want_edges)
     for key, (count, median) in want_edges.items():
         assert got_edges[key][0] == count, key
         assert got_edges[key][1] == pytest.approx(median, abs=1e-3), key
-    variants = js.variants(ws, by="event_type", lifecycle=lifecycle, top=20)
     total = sum(want_paths.values())
     ranked = sorted(want_paths.items(), key=lambda kv: (-kv[1], kv[0]))[:20]
     assert variants["sequences"] == total and variants["distinct_variants"] == len(want_paths)
@@ -133,3 +138,14 @@ def test_reingest_adds_nothing_and_keeps_identical_events(workspaces: dict[str, 
         again = ingest(ws, LOGS / "helpdesk.xes.gz", source="helpdesk", profile=SourceProfile())
         assert before == 21348 and again["inserted"] == 0
         assert ws.con.execute("SELECT count(*) FROM events").fetchall()[0][0] == before
+
+
+@pytest.mark.parametrize(("name", "lifecycle"), [
+    ("helpdesk.xes.gz", None), ("bpic2012.xes.gz", "complete"), ("receipt.csv", None), ("receipt.csv", "complete"),
+])
+def test_log_read_directly_equals_independent_count(name: str, lifecycle: str | None) -> None:
+    if not LOGS.is_dir():
+        pytest.skip(f"shared data not found at {LOGS}")
+    cases = _independent_csv(LOGS / name) if name.endswith(".csv") else _independent_xes(LOGS / name)
+    log = log_sequences(LOGS / name, lifecycle=lifecycle)  # `cxloop journeys flows --log FILE`
+    _compare(js.flows_from(log), js.variants_from(log, top=20), cases, lifecycle)

@@ -2,6 +2,8 @@
 
 JSON shapes (`--format json`):
 - flows      {"edges": [{"from", "to", "count", "median_seconds"}], "by", "per", "lifecycle"}
+  (flows and variants also read an event-log file directly, without a workspace: `--log FILE` with
+  `--case/--activity/--timestamp` columns, XES/pm4py names by default; then "per" is "case")
 - variants   {"variants": [{"path": [...], "count", "share"}], "sequences", "distinct_variants", ...}
 - episodes   {"episodes": [{episode_id, customer_id, topic, contacts, channels, channel_switches, transfers,
               started_at, ended_at, elapsed_seconds, outcome, sentiment_path, effort, time, outcome_score,
@@ -19,15 +21,18 @@ JSON shapes (`--format json`):
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Annotated, Any
 
 import typer
 
 from cxloop.app import Workspace
 from cxloop.app import journeys_service as service
+from cxloop.app.journeys_log import LogColumns, log_sequences
 from cxloop.cli.customers_cmds import customers_app
 from cxloop.cli.output import EngineOpt, FormatOpt, OutputFormat, WorkspaceOpt, cli_command, emit
 from cxloop.config import find_workspace
+from cxloop.errors import UsageError
 
 journeys_app = typer.Typer(
     help="Customer journeys: flows, variants, episodes, health, IVR paths, journey map. 客户旅程。",
@@ -44,6 +49,23 @@ LifecycleOpt = Annotated[
     typer.Option("--lifecycle", help="Keep only events whose attributes lifecycle:transition is this (e.g. complete)."),
 ]
 
+LogOpt = Annotated[
+    Path | None,
+    typer.Option("--log", help="Read this event log (CSV/TSV/Parquet/XES) directly instead of a workspace."),
+]
+CaseOpt = Annotated[str, typer.Option("--case", help="With --log: the case (sequence) column.")]
+ActivityOpt = Annotated[str, typer.Option("--activity", help="With --log: the activity column.")]
+TimestampOpt = Annotated[str, typer.Option("--timestamp", help="With --log: the time column.")]
+_LOG = LogColumns()
+
+
+def _log(path: Path, by: str, per: str | None, case: str, activity: str, timestamp: str,
+         lifecycle: str | None) -> service.SequenceLog:
+    if by != "event_type" or per not in (None, "case"):
+        raise UsageError("with --log, nodes are the activities and sequences the cases: drop --by/--per",
+                         field="log")
+    return log_sequences(path, columns=LogColumns(case, activity, timestamp), lifecycle=lifecycle)
+
 
 def _open(workspace: Any) -> Workspace:
     return Workspace.open(find_workspace(workspace), read_only=True)
@@ -53,11 +75,16 @@ def _open(workspace: Any) -> Workspace:
 @cli_command
 def flows_cmd(
     by: ByOpt = "event_type", per: PerOpt = None, lifecycle: LifecycleOpt = None,
-    engine: EngineOpt = "duckdb", workspace: WorkspaceOpt = None, fmt: FormatOpt = OutputFormat.table,
+    engine: EngineOpt = "duckdb", log: LogOpt = None, case: CaseOpt = _LOG.case,
+    activity: ActivityOpt = _LOG.activity, timestamp: TimestampOpt = _LOG.timestamp,
+    workspace: WorkspaceOpt = None, fmt: FormatOpt = OutputFormat.table,
 ) -> None:
     """Directly-follows graph (counts, median seconds) of steps within each sequence. 流转图。"""
-    with _open(workspace) as ws:
-        data = service.flows(ws, by=by, per=per, lifecycle=lifecycle, engine=engine)
+    if log is not None:
+        data = service.flows_from(_log(log, by, per, case, activity, timestamp, lifecycle))
+    else:
+        with _open(workspace) as ws:
+            data = service.flows(ws, by=by, per=per, lifecycle=lifecycle, engine=engine)
     emit(data, fmt, rows=data["edges"], title=f"flows by {data['by']} per {data['per']}")
 
 
@@ -66,11 +93,16 @@ def flows_cmd(
 def variants_cmd(
     by: ByOpt = "event_type", per: PerOpt = None, lifecycle: LifecycleOpt = None,
     top: Annotated[int, typer.Option("--top", help="How many variants.")] = 20,
-    engine: EngineOpt = "duckdb", workspace: WorkspaceOpt = None, fmt: FormatOpt = OutputFormat.table,
+    engine: EngineOpt = "duckdb", log: LogOpt = None, case: CaseOpt = _LOG.case,
+    activity: ActivityOpt = _LOG.activity, timestamp: TimestampOpt = _LOG.timestamp,
+    workspace: WorkspaceOpt = None, fmt: FormatOpt = OutputFormat.table,
 ) -> None:
     """Most frequent paths (variants) with their share of sequences in %. 路径变体。"""
-    with _open(workspace) as ws:
-        data = service.variants(ws, by=by, per=per, lifecycle=lifecycle, top=top, engine=engine)
+    if log is not None:
+        data = service.variants_from(_log(log, by, per, case, activity, timestamp, lifecycle), top=top)
+    else:
+        with _open(workspace) as ws:
+            data = service.variants(ws, by=by, per=per, lifecycle=lifecycle, top=top, engine=engine)
     rows = [{"count": v["count"], "share": v["share"], "path": " -> ".join(v["path"])} for v in data["variants"]]
     emit(data, fmt, rows=rows, title=f"variants of {data['sequences']} sequences")
 

@@ -103,9 +103,12 @@ def _tie_keys(table: pa.Table, started_at: Mapping[str, datetime | None]) -> npt
     """One int64 per row ordering ties: the engine's `tie` column (`steps.tie_key`), else from batch and seq.
 
     From (batch_id, seq): seq itself for one batch, else (batch rank, seq) packed, or their joint rank.
+    With neither (one file read in order, `app.journeys_log`), the row order itself.
     """
     if "tie" in table.column_names:
         return table.column("tie").to_numpy(zero_copy_only=False).astype(np.int64, copy=False)
+    if "seq" not in table.column_names:
+        return np.arange(table.num_rows, dtype=np.int64)
     seq = table.column("seq").to_numpy(zero_copy_only=False).astype(np.int64, copy=False)
     batch_code, dictionary = _encode(table.column("batch_id"))
     batches = dictionary.to_pylist()
