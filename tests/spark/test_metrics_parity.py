@@ -55,6 +55,13 @@ def engines(tmp_path_factory: pytest.TempPathFactory):  # type: ignore[no-untype
     recs, evs = golden.golden_rows()
     factory.add_records(ws, [{**r, "record_id": f"g{i}"} for i, r in enumerate(recs)])
     factory.add_events(ws, evs)
+    # a taxonomy family (parent level) and texts no topic covers: clustered and not (emerging series)
+    factory.add_taxonomy(ws, [{"topic_id": "device", "parent_id": None}])
+    ws.con.execute("UPDATE taxonomy SET parent_id = 'device' WHERE topic_id IN ('battery', 'app')").fetchall()
+    factory.add_records(ws, [{"record_id": f"u{i}", "channel": "app", "product": "P3", "text": "new",
+                              "occurred_at": f"2026-03-{1 + i % 10:02d} 0{i % 7}:00:00"} for i in range(40)])
+    factory.add_enrichments(ws, [{"record_id": f"u{i}", "topic_id": None, "sentiment": "neg",
+                                  "cluster_id": "cand-x" if i % 2 else None} for i in range(40)])
     ws.close()
     with (root / "cxloop.toml").open("a", encoding="utf-8") as fh:
         fh.write(SPARK_TEST_SETTINGS)
@@ -117,3 +124,7 @@ def test_painpoints_drivers_emerging_same(engines) -> None:  # type: ignore[no-u
     assert len(ranked["painpoints"]) > 5
     _same(ranked, svc.rank_painpoints(ws, since="30d", limit=50, engine=spark))
     _same(svc.detect_emerging(ws), spark_emerging)
+    # the replay (topic, cluster and uncovered series) and the parent-level ranking
+    _same(svc.detect_emerging(ws, since="30d"), svc.detect_emerging(ws, since="30d", engine=spark))
+    parents = {"since": "all", "level": "parent", "limit": 50}
+    _same(svc.rank_painpoints(ws, **parents), svc.rank_painpoints(ws, **parents, engine=spark))

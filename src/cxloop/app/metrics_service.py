@@ -200,19 +200,25 @@ def rank_painpoints(
     product: str | None = None,
     verbatims: int = 0,
     detractor_verbatims: bool = False,
+    level: str = "topic",
     limit: int = 20,
     engine: str | Engine = "duckdb",
     topic_facts: bool = True,
 ) -> dict[str, Any]:
     """`{"painpoints": [{topic, product, volume, customers, negative_share, trend, trend_p, driver_impact,
     owner_department, first_seen, score, ...}], "window", "notes"}`; with `verbatims`, the texts too.
-    `detractor_verbatims` keeps the verbatims of NPS detractors (what the score counts).
+    `detractor_verbatims` keeps the verbatims of NPS detractors (what the score counts). `level="parent"`
+    ranks topic families (children rolled up to their taxonomy parent; drill down with level "topic").
     `topic_facts=False` runs the join even when the time-ordered copy is current (for comparisons)."""
     eng = open_engine(ws, engine)
     src = metric_sources(ws, eng, topic_facts=topic_facts)
+    if level not in ("topic", "parent"):
+        raise UsageError(f"--level {level!r}: use topic or parent")
     filters = parse_query("nps", where=where).filters()
-    if topic is not None:
+    family = filters.pop("topic_id", None) if level == "parent" else None
+    if topic is not None and level == "topic":
         filters["topic_id"] = (topic,)
+    family = (topic,) if topic is not None and level == "parent" else family
     if product is not None:
         filters["product"] = (product,)
     window = _window_for(ws, eng, _records_for_anchor(src, filters), since, asof)
@@ -224,6 +230,8 @@ def rank_painpoints(
         return {"painpoints": [], "window": _window_dict(window), "notes": notes}
     horizon = int(ws.settings.metrics.get("first_seen_days", 90))
     t = pp.topic_relation(src, filters, pp.painpoint_span(window, horizon))
+    if level == "parent":
+        t = pp.roll_up_topics(t, src.taxonomy, family)
     frame = _frame(eng, pp.painpoint_expr(src, t, window, horizon))
     base = _frame(eng, pp.baseline_expr(src, filters, window)).iloc[0]
     baseline = pp.Baseline(respondents=_count(base["respondents"]), detractors=_count(base["detractors"]))
@@ -236,7 +244,11 @@ def rank_painpoints(
         "notes": notes,
     }
     if verbatims > 0:
-        texts = _frame(eng, pp.verbatims_expr(src, window, topic, product, verbatims,
+        topics: str | tuple[str, ...] | None = topic
+        if topic is not None and level == "parent":  # the family: the parent and its children
+            tax = _frame(eng, src.taxonomy.select("topic_id", "parent_id"))
+            topics = (topic, *tax.loc[tax["parent_id"] == topic, "topic_id"])
+        texts = _frame(eng, pp.verbatims_expr(src, window, topics, product, verbatims,
                                               detractors=detractor_verbatims))
         out["verbatims"] = [
             {k: (v.isoformat() if isinstance(v, pd.Timestamp) else v) for k, v in r.items()}
@@ -387,6 +399,7 @@ def _label_issues(ws: Workspace, eng: Engine, src: Sources, issues: list[dict[st
     """Name each issue: the taxonomy topic's name and owner, a cluster's c-TF-IDF label (from the
     workspace's topic candidates), or "uncovered text"."""
     owners = _frame(eng, src.taxonomy.select("topic_id", "owner_department", "name_en"))
+    owners = owners.astype(object).where(owners.notna(), None)  # no NaN in the JSON
     by_topic = owners.set_index("topic_id").to_dict("index")
     labels = dict(ws.con.execute("SELECT cluster_id, label FROM topic_candidates").fetchall())
     for issue in issues:

@@ -90,6 +90,9 @@ def painpoints(
     detractors: Annotated[
         bool, typer.Option("--detractors", help="Verbatims of NPS detractors only (what the score counts).")
     ] = False,
+    level: Annotated[
+        str, typer.Option("--level", help="topic, or parent: topic families (children rolled up).")
+    ] = "topic",
     limit: Annotated[int, typer.Option("--limit", help="At most this many pain points.")] = 20,
     engine: EngineOpt = "duckdb",
     workspace: WorkspaceOpt = None,
@@ -99,7 +102,7 @@ def painpoints(
     with Workspace.open(find_workspace(workspace), read_only=True) as ws:
         data = svc.rank_painpoints(
             ws, since=since, asof=asof, where=where, topic=topic, product=product, verbatims=verbatims,
-            detractor_verbatims=detractors, limit=limit, engine=engine,
+            detractor_verbatims=detractors, level=level, limit=limit, engine=engine,
         )
     rows = data.get("verbatims") if verbatims and "verbatims" in data else data["painpoints"]
     emit(data, fmt, rows=rows, title="pain points")

@@ -52,6 +52,7 @@ __all__ = [
     "painpoint_expr",
     "painpoint_rows",
     "painpoint_span",
+    "roll_up_topics",
     "score_painpoints",
     "topic_relation",
     "verbatims_expr",
@@ -90,6 +91,15 @@ def topic_relation(src: Sources, where: dict[str, tuple[str, ...]], span: Window
     )
     t = left.inner_join(right, left.e_record_id == right.record_id)
     return t.select(*TOPIC_COLUMNS)
+
+
+def roll_up_topics(t: ir.Table, taxonomy: ir.Table, topics: tuple[str, ...] | None = None) -> ir.Table:
+    """`t` with each `topic_id` replaced by its parent in the taxonomy (top-level topics stay), so sibling
+    topics that split one pain rank as their family; `topics` then keeps the given parents only."""
+    tax = taxonomy.select(x_topic=taxonomy.topic_id, x_parent=taxonomy.parent_id)
+    j = t.left_join(tax, t.topic_id == tax.x_topic)
+    j = j.mutate(topic_id=j.x_parent.fill_null(j.topic_id)).drop("x_topic", "x_parent")
+    return j.filter(j.topic_id.isin(list(topics))) if topics else j
 
 
 def _filtered(t: ir.Table, where: dict[str, tuple[str, ...]]) -> ir.Table:
@@ -213,13 +223,18 @@ def score_painpoints(frame: pd.DataFrame, base: Baseline, min_n: int) -> pd.Data
     return f.sort_values(order, ascending=[True, False, False, False, True, True]).reset_index(drop=True)
 
 
+def _text(value: Any) -> str | None:
+    """A taxonomy text, None where the topic has none (pandas gives NaN)."""
+    return None if value is None or (isinstance(value, float) and np.isnan(value)) else str(value)
+
+
 def painpoint_rows(f: pd.DataFrame, limit: int) -> list[dict[str, Any]]:
     rows = []
     for rec in f.head(limit).to_dict("records"):
         rows.append(
             {
                 "topic": rec["topic_id"],
-                "topic_name": rec.get("name_en"),
+                "topic_name": _text(rec.get("name_en")),
                 "product": rec["product"],
                 "volume": int(rec["volume"]),
                 "customers": int(rec["customers"]),
@@ -234,7 +249,7 @@ def painpoint_rows(f: pd.DataFrame, limit: int) -> list[dict[str, Any]]:
                 "nps_at_stake": float(rec["nps_at_stake"]),
                 "nps_at_stake_low": float(rec["nps_at_stake_low"]),
                 "voice": float(rec["voice"]),
-                "owner_department": rec.get("owner_department"),
+                "owner_department": _text(rec.get("owner_department")),
                 "first_seen": None if pd.isna(rec["first_seen"]) else pd.Timestamp(rec["first_seen"]).isoformat(),
                 "score": float(rec["score"]),
                 "prev_volume": None if pd.isna(rec["prev_volume"]) else int(rec["prev_volume"]),
@@ -245,11 +260,11 @@ def painpoint_rows(f: pd.DataFrame, limit: int) -> list[dict[str, Any]]:
 
 
 def verbatims_expr(
-    src: Sources, window: Window, topic: str | None, product: str | None, limit: int,
+    src: Sources, window: Window, topic: str | tuple[str, ...] | None, product: str | None, limit: int,
     *, detractors: bool = False,
 ) -> ir.Table:
-    """The most negative recent texts of a topic (and product): redacted text where enriched. With
-    `detractors`, only the texts of NPS answers 0-6 — the ones the score counts."""
+    """The most negative recent texts of a topic or topics (and product): redacted text where enriched.
+    With `detractors`, only the texts of NPS answers 0-6 — the ones the score counts."""
     r, e = src.records, src.enrichments
     j = r.inner_join(e, r.record_id == e.record_id)
     j = j.select(
@@ -259,7 +274,7 @@ def verbatims_expr(
     )
     preds = [j.text.notnull()]
     if topic is not None:
-        preds.append(j.topic_id == topic)
+        preds.append(j.topic_id.isin([topic] if isinstance(topic, str) else list(topic)))
     if product is not None:
         preds.append(j.product == product)
     if detractors:
