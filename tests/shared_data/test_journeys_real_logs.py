@@ -25,8 +25,8 @@ import pytest
 
 from cxloop.app import Workspace
 from cxloop.app import journeys_service as js
-from cxloop.app.journeys_log import log_sequences
 from cxloop.app.ingest_service import ingest
+from cxloop.app.journeys_log import log_sequences
 from cxloop.config import SourceProfile
 
 pytestmark = [pytest.mark.shared_data, pytest.mark.slow]

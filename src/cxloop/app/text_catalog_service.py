@@ -2,8 +2,9 @@
 candidates, plus `eval discover`.
 
 `suggest_topics` clusters the enriched texts no topic covers (their redacted text and tokens) and stores
-the clusters as `topic_candidates`; `accept_topic` turns one into a taxonomy topic (origin "discovered",
-keywords from its c-TF-IDF label) so the next `enrich` tags it.
+the clusters as `topic_candidates` (with `llm=True` an OpenAI-compatible endpoint names and summarises
+them: `app.llm_service`); `accept_topic` turns one into a taxonomy topic (origin "discovered", keywords
+from its c-TF-IDF label, names given or the model's) so the next `enrich` tags it.
 """
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ from typing import Any
 import numpy as np
 import pyarrow as pa
 
+from cxloop.app.llm_service import NamedCandidate, name_candidates
 from cxloop.app.text_service import load_taxonomy, store_topics, sync_taxonomy
 from cxloop.app.workspace import Workspace
 from cxloop.errors import Conflict, InputError, NotFound, UsageError
@@ -85,9 +87,11 @@ def suggest_topics(
     min_cluster_size: int | None = None,
     max_df: float | None = 0.01,
     seed: int = 0,
+    llm: bool = False,
     clock: Callable[[], datetime] = lambda: datetime.now(UTC).replace(tzinfo=None),
 ) -> dict[str, Any]:
-    """Cluster the uncovered enriched texts into candidate topics and store them.
+    """Cluster the uncovered enriched texts into candidate topics and store them (named by the LLM
+    endpoint of `[text.llm]` when `llm`).
 
     By default the rare-vocabulary view (`max_df` 1%): words most uncovered texts share (greetings,
     agents' boilerplate, generic praise) say nothing about a new issue, so they are dropped and texts
@@ -115,19 +119,37 @@ def suggest_topics(
     cluster_ids = [result.clusters[i].cluster_id if i >= 0 and result.clusters[i].cluster_id in valid
                    else None for i in result.labels.tolist()]
     _store_cluster_ids(ws, rows.column("record_id"), cluster_ids)
+    candidates = [
+        {"cluster_id": c.cluster_id, "label": c.label, "size": c.size, "cohesion": c.cohesion,
+         "keywords": c.keywords, "examples": c.examples, "name_zh": None, "name_en": None, "summary": None}
+        for c in proposed
+    ]
+    if llm and candidates:
+        named, llm_notes = name_candidates(ws, candidates)
+        _store_names(ws, named, str(ws.settings.text["llm"]["model"]))
+        by_id = {c.cluster_id: c.name for c in named}
+        for c in candidates:
+            if c["cluster_id"] in by_id:
+                c.update(by_id[c["cluster_id"]].model_dump())
+        notes += llm_notes
     return {
         "uncovered": n,
         "clustered": int((result.labels >= 0).sum()),
         "k": result.k,
         "silhouette": result.silhouette,
         "seconds": round(result.seconds, 3),
-        "candidates": [
-            {"cluster_id": c.cluster_id, "label": c.label, "size": c.size, "cohesion": c.cohesion,
-             "keywords": c.keywords, "examples": c.examples}
-            for c in proposed
-        ],
+        "candidates": candidates,
         "notes": notes,
     }
+
+
+def _store_names(ws: Workspace, named: Sequence[NamedCandidate], model: str) -> None:
+    with transaction(ws.con):
+        for c in named:
+            ws.con.execute(
+                "UPDATE topic_candidates SET name_zh = ?, name_en = ?, summary = ?, named_by = ? WHERE cluster_id = ?",
+                [c.name.name_zh, c.name.name_en, c.name.summary, model, c.cluster_id],
+            )
 
 
 def _store_candidates(ws: Workspace, clusters: Sequence[Any], now: datetime) -> None:
@@ -155,20 +177,27 @@ def accept_topic(
     ws: Workspace,
     cluster_id: str,
     *,
-    name_zh: str,
-    name_en: str,
+    name_zh: str | None = None,
+    name_en: str | None = None,
     owner: str | None = None,
     parent_id: str | None = None,
     topic_id: str | None = None,
     keywords: Sequence[str] | None = None,
 ) -> dict[str, Any]:
-    """Make candidate `cluster_id` a taxonomy topic (origin "discovered") tagged from the next enrich on."""
+    """Make candidate `cluster_id` a taxonomy topic (origin "discovered") tagged from the next enrich on.
+
+    Names not given are the ones the LLM endpoint proposed (`suggest_topics(llm=True)`), if any."""
     found = ws.con.execute(
-        "SELECT keywords, examples, accepted_as FROM topic_candidates WHERE cluster_id = ?", [cluster_id]
+        "SELECT keywords, examples, accepted_as, name_zh, name_en FROM topic_candidates WHERE cluster_id = ?",
+        [cluster_id],
     ).fetchall()
     if not found:
         raise NotFound(f"no topic candidate {cluster_id!r}; list them with 'cxloop topics suggest'")
-    cand_keywords, examples, accepted_as = found[0]
+    cand_keywords, examples, accepted_as, proposed_zh, proposed_en = found[0]
+    name_zh, name_en = name_zh or proposed_zh, name_en or proposed_en
+    if not name_zh or not name_en:
+        raise UsageError("give the new topic's names with --name-zh and --name-en (or let 'cxloop topics "
+                         "suggest --llm' propose them)", field="name_zh" if not name_zh else "name_en")
     if accepted_as:
         raise Conflict(f"candidate {cluster_id} was already accepted as topic {accepted_as!r}")
     chosen = [k for k in (keywords or (cand_keywords or [])[:5]) if k.strip()]

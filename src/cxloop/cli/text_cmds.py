@@ -80,14 +80,17 @@ def topics_suggest(
     max_df: Annotated[float, typer.Option("--max-df", help="Drop words in more than this share of the "
                                           "texts (0 or 1: keep all, cluster character n-grams).")] = 0.01,
     backend: BackendOpt = "tfidf",
+    llm: Annotated[bool, typer.Option("--llm", help="Name and summarise the candidates with the LLM endpoint "
+                                      "of [text.llm] in cxloop.toml (extra cxloop[llm]).")] = False,
     workspace: WorkspaceOpt = None,
     fmt: FormatOpt = OutputFormat.table,
 ) -> None:
     """Cluster texts no topic covers into candidate topics (c-TF-IDF keywords, examples). 新话题发现。"""
     with Workspace.open(find_workspace(workspace)) as ws:
         data = catalog.suggest_topics(ws, backend=backend, k=k, min_cluster_size=min_size,
-                                      max_df=max_df if 0 < max_df < 1 else None)
+                                      max_df=max_df if 0 < max_df < 1 else None, llm=llm)
     rows = [{"cluster_id": c["cluster_id"], "size": c["size"], "label": c["label"],
+             **({"name_en": c["name_en"], "name_zh": c["name_zh"]} if llm else {}),
              "keywords": ", ".join(c["keywords"]), "example": (c["examples"] or [""])[0][:60]}
             for c in data["candidates"]]
     emit(data, fmt, rows=rows, title=f"topic candidates ({data['uncovered']} uncovered texts)")
@@ -100,8 +103,8 @@ def topics_suggest(
 @cli_command
 def topics_accept(
     cluster_id: Annotated[str, typer.Argument(help="A cluster id from 'cxloop topics suggest'.")],
-    name_zh: Annotated[str, typer.Option("--name-zh", help="Chinese name.")],
-    name_en: Annotated[str, typer.Option("--name-en", help="English name.")],
+    name_zh: Annotated[str | None, typer.Option("--name-zh", help="Chinese name (default: the LLM's).")] = None,
+    name_en: Annotated[str | None, typer.Option("--name-en", help="English name (default: the LLM's).")] = None,
     owner: Annotated[str | None, typer.Option("--owner", help="Owner department.")] = None,
     parent: Annotated[str | None, typer.Option("--parent", help="Parent topic id.")] = None,
     topic_id: Annotated[str | None, typer.Option("--topic-id", help="Id of the new topic.")] = None,
