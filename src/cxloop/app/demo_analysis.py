@@ -40,8 +40,8 @@ def _painpoints(ws: Workspace) -> dict[str, Any]:
     # over the whole data: the demo covers six months and its last 30 days (what `--since 30d` anchors
     # to) are after the planted pain point was fixed
     out = metrics.rank_painpoints(ws, since="all", limit=5)
-    keep = ("topic", "product", "customers", "negative_share", "respondents", "detractor_share",
-            "nps_at_stake", "owner_department", "score")
+    keep = ("topic", "product", "customers", "respondents", "detractor_share", "nps_at_stake",
+            "owner_department", "score")
     return {"rows": [{k: p.get(k) for k in keep} for p in out["painpoints"]], "window": "all data",
             "baseline": out.get("baseline")}
 

@@ -79,6 +79,12 @@ def drivers(
     emit(data, fmt, rows=data["drivers"], title=f"drivers of {target}")
 
 
+_PAINPOINT_COLUMNS = ("topic", "product", "score", "nps_at_stake", "respondents", "detractor_share", "customers",
+                      "negative_share", "volume", "trend", "owner_department")
+_EMERGING_COLUMNS = ("label", "kind", "product", "first_seen_week", "first_detected", "observed", "expected",
+                     "p_value", "active", "owner_department")
+
+
 @cli_command
 def painpoints(
     since: SinceOpt = "30d",
@@ -105,6 +111,8 @@ def painpoints(
             detractor_verbatims=detractors, level=level, limit=limit, engine=engine,
         )
     rows = data.get("verbatims") if verbatims and "verbatims" in data else data["painpoints"]
+    if fmt is OutputFormat.table and rows is data["painpoints"]:  # the terminal gets the ranking's parts
+        rows = [{k: p.get(k) for k in _PAINPOINT_COLUMNS} for p in rows]
     emit(data, fmt, rows=rows, title="pain points")
 
 
@@ -128,7 +136,10 @@ def emerging(
         data = svc.detect_emerging(
             ws, asof=asof, since=since, window_days=window_days, baseline_days=baseline_days, alpha=alpha, engine=engine
         )
-    emit(data, fmt, rows=data["issues"], title="emerging issues")
+    rows = data["issues"]
+    if fmt is OutputFormat.table:
+        rows = [{k: i.get(k) for k in _EMERGING_COLUMNS} for i in rows]
+    emit(data, fmt, rows=rows, title="emerging issues")
 
 
 export_app = typer.Typer(help="Export workspace tables.", no_args_is_help=True)
