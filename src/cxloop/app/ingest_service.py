@@ -190,7 +190,7 @@ def _write_batch(
         con.execute(
             "INSERT INTO ingest_batches (batch_id, source, file, file_sha256, started_at, options) "
             "VALUES (?, ?, ?, ?, ?, ?)",
-            [batch_id, source, file, _file_digest(Path(file)), now, options],
+            [batch_id, source, file, read.sha256 or _file_digest(Path(file)), now, options],
         )
     with clock("rejects"):
         _write_rejects(ws, (source, file, batch_id), read, plan)

@@ -33,9 +33,16 @@ def sql_literal(value: str) -> str:
 
 
 def _guarded(expr: str) -> str:
-    """Null for a missing value or a placeholder, else `expr` (both over the raw trimmed value)."""
+    """Null for a missing value or a placeholder, else `expr` (both over the raw trimmed value).
+
+    `lower()` maps each character to one character, so a value longer than every placeholder is none:
+    that test spares most values the lookup. (`IN (...)` with many constants became a hash join that
+    cost ~0.08 CPU-s per million rows and did not keep the rows in order; so did list_contains.)
+    """
     listed = ", ".join(sql_literal(p) for p in PLACEHOLDERS)
-    return f"CASE WHEN {X} IS NULL OR lower({X}) IN ({listed}) THEN NULL ELSE {expr} END"
+    longest = max(len(p) for p in PLACEHOLDERS)
+    placeholder = f"length({X}) <= {longest} AND list_position([{listed}], lower({X})) IS NOT NULL"
+    return f"CASE WHEN {X} IS NULL OR ({placeholder}) THEN NULL ELSE {expr} END"
 
 
 def normalized_steps(id_type: str, namespace: str) -> list[str]:

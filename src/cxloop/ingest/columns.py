@@ -27,6 +27,11 @@ _ZS_PATTERNS: tuple[tuple[frozenset[int], ...], ...] = (
     (frozenset({0xE2}), frozenset({0x81}), frozenset({0x9F})),
     (frozenset({0xE3}), frozenset({0x80}), frozenset({0x80})),
 )
+# bytes a Zs character can start with / end with: only values with one at an edge are looked at closely
+_FIRST = np.zeros(256, dtype=bool)
+_FIRST[[0x20, 0xC2, 0xE1, 0xE2, 0xE3]] = True
+_LAST = np.zeros(256, dtype=bool)
+_LAST[[0x20, 0xA0, *range(0x80, 0x8B), 0xAF, 0x9F]] = True
 _CONTROL = np.zeros(256, dtype=bool)
 _CONTROL[[*range(0x00, 0x09), 0x0B, 0x0C, *range(0x0E, 0x20), 0x7F]] = True
 
@@ -64,6 +69,8 @@ def may_need_trim(column: pa.ChunkedArray | pa.Array) -> bool:
         if spans is None:
             return True
         data, start, end = spans
+        edgy = _FIRST[data[start]] | _LAST[data[end - 1]]
+        start, end = start[edgy], end[edgy]
         if not len(start):
             continue
         length = end - start
