@@ -15,6 +15,7 @@ import ibis.expr.types as ir
 import pandas as pd
 import pyarrow as pa
 
+from cxloop.app.metrics_emerging import label_issues, replay_start
 from cxloop.app.metrics_facts import FACTS_TABLE, facts_current, refresh_topic_facts
 from cxloop.app.workspace import Workspace
 from cxloop.engines import DuckDBEngine
@@ -358,13 +359,13 @@ def detect_emerging(
         if anchor is None:
             return {"asof": None, "issues": [], "series": 0, "notes": ["no records"]}
         day = local_date(anchor, tz)
-    start = _replay_start(ws, eng, src, since, day, opt) if since is not None else None
+    start = replay_start(ws, _first_day(eng, src), since, day, opt) if since is not None else None
     first = (start or day) - timedelta(days=window_days + baseline_days + (0 if start else scan_days))
     span = Window(to_utc(first, tz), to_utc(day + timedelta(days=1), tz))
     t = em.series_relation(src, pp.topic_relation(src, {}, span), span)
     frame = _frame(eng, em.daily_counts_expr(t, tz))
     issues = em.replay(frame, start, day, opt) if start is not None else em.detect(frame, day, opt)
-    _label_issues(ws, eng, src, issues)
+    label_issues(ws, _frame(eng, src.taxonomy.select("topic_id", "owner_department", "name_en")), issues)
     how = (f"every day from {start.isoformat()} to {day.isoformat()}" if start is not None
            else f"window {window_days} days to {day.isoformat()}")
     notes = [f"{how} vs {baseline_days} baseline days; Poisson test against an EWMA level with weekday "
@@ -380,35 +381,7 @@ def detect_emerging(
             "series": em.scan(frame), "notes": notes}
 
 
-def _replay_start(ws: Workspace, eng: Engine, src: Sources, since: str, day: date,
-                  opt: em.EmergingOptions) -> date:
-    """First day of a replay: `since` as a window start, never before the first day with a full
-    baseline (earlier days would compare the data with the empty days before it)."""
-    r = src.records
-    lo = _frame(eng, r.aggregate(first=r.occurred_at.min()))["first"].iloc[0]
-    if pd.isna(lo):
-        return day
-    earliest = local_date(pd.Timestamp(lo).to_pydatetime(), ws.settings.timezone) + timedelta(
-        days=opt.window_days + opt.baseline_days - 1)
-    window = resolve_window(parse_query("nps", since=since, asof=day.isoformat()), None, ws.settings.timezone)
-    begin = local_date(window.start, ws.settings.timezone) if window.start is not None else earliest
-    return min(max(begin, earliest), day)
-
-
-def _label_issues(ws: Workspace, eng: Engine, src: Sources, issues: list[dict[str, Any]]) -> None:
-    """Name each issue: the taxonomy topic's name and owner, a cluster's c-TF-IDF label (from the
-    workspace's topic candidates), or "uncovered text"."""
-    owners = _frame(eng, src.taxonomy.select("topic_id", "owner_department", "name_en"))
-    owners = owners.astype(object).where(owners.notna(), None)  # no NaN in the JSON
-    by_topic = owners.set_index("topic_id").to_dict("index")
-    labels = dict(ws.con.execute("SELECT cluster_id, label FROM topic_candidates").fetchall())
-    for issue in issues:
-        info = by_topic.get(issue["topic"], {}) if issue["kind"] == "topic" else {}
-        issue["owner_department"] = info.get("owner_department")
-        issue["topic_name"] = info.get("name_en")
-        if issue["kind"] == "topic":
-            issue["label"] = info.get("name_en") or issue["series"]
-        elif issue["kind"] == "cluster":
-            issue["label"] = labels.get(issue["series"], issue["series"])
-        else:
-            issue["label"] = "uncovered text (no topic, no cluster)"
+def _first_day(eng: Engine, src: Sources) -> datetime | None:
+    """The earliest `occurred_at` of the records (None without records)."""
+    lo = _frame(eng, src.records.aggregate(first=src.records.occurred_at.min()))["first"].iloc[0]
+    return None if pd.isna(lo) else pd.Timestamp(lo).to_pydatetime()
