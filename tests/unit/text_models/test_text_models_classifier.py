@@ -41,7 +41,7 @@ def test_out_of_scope_is_none() -> None:
     model = TextClassifier(backend="tfidf").fit(texts, labels, oos_label="oos")
     pred, _ = model.predict(["tell me a funny joke", "refund my double charge", "where is my parcel"])
     assert pred[0] == NONE_LABEL and list(pred[1:]) == ["billing", "delivery"]
-    assert 0.0 <= model.threshold <= 1.0
+    assert -1.0 <= model.threshold <= 1.0  # tfidf backend: P(oos) - best in-scope P
 
 
 def test_save_load_round_trip(tmp_path: Path) -> None:
@@ -66,3 +66,40 @@ def test_embeddings_backend() -> None:
     model = TextClassifier(backend="embeddings").fit(texts, labels)
     assert model.backend == "embeddings"
     assert list(model.predict(["my package never came"])[0]) == ["delivery"]
+
+
+def test_class_similarity_matches_a_naive_maximum() -> None:
+    from cxloop.text.neighbours import EMPTY, ClassSimilarity
+
+    rng = np.random.default_rng(0)
+    ref = rng.normal(size=(40, 8))
+    ref /= np.linalg.norm(ref, axis=1, keepdims=True)
+    codes = rng.choice([0, 1, 3], size=40)  # class 2 has no reference rows
+    query = rng.normal(size=(7, 8))
+    got = ClassSimilarity(ref, codes, 4, dtype=np.float64).scores(query, chunk=3)
+    sims = query @ ref.T
+    for c in (0, 1, 3):
+        np.testing.assert_allclose(got[:, c], sims[:, codes == c].max(axis=1), rtol=1e-5)
+    assert np.all(got[:, 2] == EMPTY)
+
+
+def test_none_threshold_meets_the_out_of_fold_recall_target() -> None:
+    texts, labels = _xy(True)
+    model = TextClassifier(backend="tfidf", oos_recall_target=1.0).fit(texts, labels, oos_label="oos")
+    strict = TextClassifier(backend="tfidf", oos_recall_target=0.5).fit(texts, labels, oos_label="oos")
+    assert strict.threshold >= model.threshold  # a lower recall target never lowers the bar for "none"
+    with pytest.raises(UsageError):
+        TextClassifier(backend="tfidf", oos_recall_target=0.0)
+
+
+@pytest.mark.skipif(not embeddings_available(), reason="the embeddings extra is not installed")
+def test_embeddings_backend_out_of_scope_and_round_trip(tmp_path: Path) -> None:
+    texts, labels = _xy(True)
+    model = TextClassifier(backend="embeddings").fit(texts, labels, oos_label="oos")
+    probe = ["tell me a funny joke", "refund my double charge", "where is my parcel"]
+    pred, conf = model.predict(probe)
+    assert list(pred) == [NONE_LABEL, "billing", "delivery"]
+    assert np.all((conf >= 0) & (conf <= 1))
+    assert model.neighbour_weight in classifier_module.NEIGHBOUR_WEIGHTS
+    loaded = TextClassifier.load(model.save(tmp_path / "clf"))
+    assert list(loaded.predict(probe)[0]) == list(pred)
