@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import csv
 import importlib.util
-import math
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -33,14 +32,6 @@ assert _spec and _spec.loader
 golden = importlib.util.module_from_spec(_spec)
 _spec.loader.exec_module(golden)
 
-SPARK_TEST_SETTINGS = """
-[spark]
-master = "local[1]"
-"spark.sql.shuffle.partitions" = "1"
-"spark.default.parallelism" = "1"
-"spark.sql.codegen.wholeStage" = "false"
-"spark.driver.extraJavaOptions" = "-XX:TieredStopAtLevel=1 -XX:+UseSerialGC"
-"""
 
 # Two traces of a process log: `start`/`complete` transitions, equal timestamps (ties keep file order),
 # and a repeated activity.
@@ -57,7 +48,7 @@ LOG = [
 
 
 @pytest.fixture(scope="module")
-def engines(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Workspace, Engine]]:
+def engines(tmp_path_factory: pytest.TempPathFactory, spark_test_settings: str) -> Iterator[tuple[Workspace, Engine]]:
     folder = tmp_path_factory.mktemp("journeys_parity")
     root = golden.build_workspace(folder)
     log = folder / "log.csv"
@@ -69,43 +60,27 @@ def engines(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Workspac
         ingest(ws, log, source="process", profile=SourceProfile(channel="backoffice", kind="event", map={
             "session_id": "case", "event_type": "activity", "occurred_at": "time"}))
     with (root / "cxloop.toml").open("a", encoding="utf-8") as fh:
-        fh.write(SPARK_TEST_SETTINGS)
+        fh.write(spark_test_settings)
     ws = Workspace.open(root, read_only=True)  # as the CLI opens it (same configuration in one process)
     spark = open_engine(ws, "spark", js.JOURNEY_TABLES)
     yield ws, spark
-    spark.session.stop()  # type: ignore[attr-defined]
+    spark.session.stop()
     ws.close()
-
-
-def _same(a: Any, b: Any, path: str = "") -> None:
-    if isinstance(a, dict):
-        assert set(a) == set(b), path
-        for k in a:
-            _same(a[k], b[k], f"{path}.{k}")
-    elif isinstance(a, list):
-        assert len(a) == len(b), path
-        for i, (x, y) in enumerate(zip(a, b, strict=True)):
-            _same(x, y, f"{path}[{i}]")
-    elif isinstance(a, float) or isinstance(b, float):
-        assert a is not None and b is not None and math.isclose(a, b, rel_tol=1e-9, abs_tol=1e-9), (
-            f"{path}: {a} != {b}")
-    else:
-        assert a == b, f"{path}: {a!r} != {b!r}"
 
 
 @pytest.mark.parametrize(("by", "per", "lifecycle"), [
     ("event_type", None, None), ("event_type", "session", "complete"), ("channel", "customer", None),
     ("touchpoint", "customer", None), ("stage", "customer", None), ("channel", "episode", None),
 ])
-def test_flows_and_variants_same_on_both_engines(
+def test_flows_and_variants_same_on_both_engines(assert_same: Any,
     engines: tuple[Workspace, Engine], by: str, per: str | None, lifecycle: str | None
 ) -> None:
     ws, spark = engines
     on_duckdb = js.flows(ws, by=by, per=per, lifecycle=lifecycle)
     on_spark = js.flows(ws, by=by, per=per, lifecycle=lifecycle, engine=spark)
     assert on_duckdb["edges"], "the case must have edges"
-    _same(on_duckdb, on_spark)
-    _same(js.variants(ws, by=by, per=per, lifecycle=lifecycle, top=5),
+    assert_same(on_duckdb, on_spark)
+    assert_same(js.variants(ws, by=by, per=per, lifecycle=lifecycle, top=5),
           js.variants(ws, by=by, per=per, lifecycle=lifecycle, top=5, engine=spark))
 
 
@@ -118,17 +93,17 @@ def test_lifecycle_filter_and_ties_on_spark(engines: tuple[Workspace, Engine]) -
 
 
 @pytest.mark.parametrize("name", ["ivr_paths", "channel_switching", "episodes", "journey_map"])
-def test_service_views_same_on_both_engines(engines: tuple[Workspace, Engine], name: str) -> None:
+def test_service_views_same_on_both_engines(assert_same: Any, engines: tuple[Workspace, Engine], name: str) -> None:
     ws, spark = engines
     view = getattr(js, name)
-    _same(view(ws), view(ws, engine=spark))
+    assert_same(view(ws), view(ws, engine=spark))
 
 
-def test_cli_engine_option(engines: tuple[Workspace, Engine], cli: Any) -> None:
+def test_cli_engine_option(assert_same: Any, engines: tuple[Workspace, Engine], cli: Any) -> None:
     ws, _spark = engines
     args = ("journeys", "flows", "--lifecycle", "complete", "--workspace", str(ws.root), "--format", "json")
     on_spark = cli(*args, "--engine", "spark")
     assert on_spark.code == 0, on_spark.stderr
-    _same(on_spark.json(), cli(*args).json())
+    assert_same(on_spark.json(), cli(*args).json())
     bad = cli(*args, "--engine", "flink")
     assert bad.code == 2 and "use duckdb or spark" in bad.stderr

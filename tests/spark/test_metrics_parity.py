@@ -4,7 +4,6 @@ both engines over the same small workspace (one local Spark session for the modu
 from __future__ import annotations
 
 import importlib.util
-import math
 from pathlib import Path
 from typing import Any
 
@@ -33,22 +32,10 @@ factory = _load("metrics_factory", _root / "unit" / "metrics" / "factory.py")
 golden = _load("metrics_golden", _root / "golden" / "test_metrics_golden.py")
 
 
-# A session for many tiny queries: one core, one shuffle partition, no whole-stage code generation and a
-# JVM that compiles with C1 only (C2 and codegen cost more time than they save on a few thousand rows;
-# this halves the module's time on a loaded 2-core machine). Set through the workspace's [spark] section,
-# the path `--engine spark` takes.
-SPARK_TEST_SETTINGS = """
-[spark]
-master = "local[1]"
-"spark.sql.shuffle.partitions" = "1"
-"spark.default.parallelism" = "1"
-"spark.sql.codegen.wholeStage" = "false"
-"spark.driver.extraJavaOptions" = "-XX:TieredStopAtLevel=1 -XX:+UseSerialGC"
-"""
 
 
 @pytest.fixture(scope="module")
-def engines(tmp_path_factory: pytest.TempPathFactory):  # type: ignore[no-untyped-def]
+def engines(tmp_path_factory: pytest.TempPathFactory, spark_test_settings: str):
     root = tmp_path_factory.mktemp("parity") / "ws"
     ws = factory.make_ws(root)
     factory.seed_topics(ws, days=70, planted_from=60)
@@ -64,7 +51,7 @@ def engines(tmp_path_factory: pytest.TempPathFactory):  # type: ignore[no-untype
                                   "cluster_id": "cand-x" if i % 2 else None} for i in range(40)])
     ws.close()
     with (root / "cxloop.toml").open("a", encoding="utf-8") as fh:
-        fh.write(SPARK_TEST_SETTINGS)
+        fh.write(spark_test_settings)
     ws = Workspace.open(root)
     spark = svc.open_engine(ws, "spark")
     yield ws, spark
@@ -72,59 +59,44 @@ def engines(tmp_path_factory: pytest.TempPathFactory):  # type: ignore[no-untype
     ws.close()
 
 
-def _same(a: Any, b: Any, path: str = "") -> None:
-    if isinstance(a, dict):
-        assert set(a) == set(b), path
-        for k in a:
-            _same(a[k], b[k], f"{path}.{k}")
-    elif isinstance(a, list):
-        assert len(a) == len(b), path
-        for i, (x, y) in enumerate(zip(a, b, strict=True)):
-            _same(x, y, f"{path}[{i}]")
-    elif isinstance(a, float) and isinstance(b, float):
-        assert math.isclose(a, b, rel_tol=1e-9, abs_tol=1e-9), f"{path}: {a} != {b}"
-    else:
-        assert a == b, f"{path}: {a!r} != {b!r}"
-
-
 def _strip(out: dict[str, Any]) -> dict[str, Any]:
     return {k: v for k, v in out.items() if k != "engine"}
 
 
 @pytest.mark.parametrize("metric", METRICS)
-def test_every_metric_same_on_both_engines(engines, metric: str) -> None:  # type: ignore[no-untyped-def]
+def test_every_metric_same_on_both_engines(assert_same: Any, engines, metric: str) -> None:
     ws, spark = engines
     query = {"metric": metric, "by": "month,channel"}
     duck = svc.compute_metric(ws, query)
     assert duck["rows"], metric
-    _same(_strip(duck), _strip(svc.compute_metric(ws, query, engine=spark)))
+    assert_same(_strip(duck), _strip(svc.compute_metric(ws, query, engine=spark)))
 
 
-def test_windows_compare_and_topics_same(engines) -> None:  # type: ignore[no-untyped-def]
+def test_windows_compare_and_topics_same(assert_same: Any, engines) -> None:
     ws, spark = engines
     query = {"metric": "nps", "by": "week,topic_id", "since": "30d", "compare": "previous",
              "where": ["product=P2", "product=P1"]}
-    _same(_strip(svc.compute_metric(ws, query)), _strip(svc.compute_metric(ws, query, engine=spark)))
+    assert_same(_strip(svc.compute_metric(ws, query)), _strip(svc.compute_metric(ws, query, engine=spark)))
 
 
-def test_painpoints_drivers_emerging_same(engines) -> None:  # type: ignore[no-untyped-def]
+def test_painpoints_drivers_emerging_same(assert_same: Any, engines) -> None:
     ws, spark = engines
     painpoints = {"since": "7d", "verbatims": 3, "topic": "battery"}
-    _same(svc.rank_painpoints(ws, **painpoints), svc.rank_painpoints(ws, **painpoints, engine=spark))
-    _same(svc.driver_analysis(ws, features="topic,channel"),
+    assert_same(svc.rank_painpoints(ws, **painpoints), svc.rank_painpoints(ws, **painpoints, engine=spark))
+    assert_same(svc.driver_analysis(ws, features="topic,channel"),
           svc.driver_analysis(ws, features="topic,channel", engine=spark))
     duck = svc.detect_emerging(ws)
     assert duck["issues"]
     spark_emerging = svc.detect_emerging(ws, engine=spark)
-    _same(duck, spark_emerging)
+    assert_same(duck, spark_emerging)
     # DuckDB from its time-ordered topic copy: still the same numbers as Spark's join
     assert svc.refresh_topic_facts(ws)["rows"] > 0
     assert svc.metric_sources(ws, svc.open_engine(ws), topic_facts=True).topic_facts is not None
     ranked = svc.rank_painpoints(ws, since="30d", limit=50)
     assert len(ranked["painpoints"]) > 5
-    _same(ranked, svc.rank_painpoints(ws, since="30d", limit=50, engine=spark))
-    _same(svc.detect_emerging(ws), spark_emerging)
+    assert_same(ranked, svc.rank_painpoints(ws, since="30d", limit=50, engine=spark))
+    assert_same(svc.detect_emerging(ws), spark_emerging)
     # the replay (topic, cluster and uncovered series) and the parent-level ranking
-    _same(svc.detect_emerging(ws, since="30d"), svc.detect_emerging(ws, since="30d", engine=spark))
+    assert_same(svc.detect_emerging(ws, since="30d"), svc.detect_emerging(ws, since="30d", engine=spark))
     parents = {"since": "all", "level": "parent", "limit": 50}
-    _same(svc.rank_painpoints(ws, **parents), svc.rank_painpoints(ws, **parents, engine=spark))
+    assert_same(svc.rank_painpoints(ws, **parents), svc.rank_painpoints(ws, **parents, engine=spark))

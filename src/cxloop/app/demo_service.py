@@ -64,7 +64,7 @@ def next_steps(root: Path) -> list[str]:
         f"cxloop customers show {example} --workspace {ws}",
         f"cxloop customers timeline {example} --workspace {ws}",
         f"cxloop metrics nps --by month,channel --workspace {ws}",
-        f"cxloop painpoints --since 90d --workspace {ws}",
+        f"cxloop painpoints --since all --workspace {ws}",
         f"cxloop journeys worst --workspace {ws}",
         f"cxloop topics suggest --workspace {ws}",
         f"cxloop serve --workspace {ws}    # REST API on http://127.0.0.1:8765 (OpenAPI at /docs)",

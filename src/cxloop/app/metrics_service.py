@@ -8,17 +8,16 @@ from __future__ import annotations
 
 from datetime import date, datetime, timedelta
 from pathlib import Path
-from typing import Any, Protocol
+from typing import Any
 
-import ibis
 import ibis.expr.types as ir
 import pandas as pd
-import pyarrow as pa
 
+from cxloop.app import engines
+from cxloop.app.engines import Engine
 from cxloop.app.metrics_emerging import label_issues, replay_start
 from cxloop.app.metrics_facts import FACTS_TABLE, facts_current, refresh_topic_facts
 from cxloop.app.workspace import Workspace
-from cxloop.engines import DuckDBEngine
 from cxloop.errors import UsageError
 from cxloop.metrics import drivers as drv
 from cxloop.metrics import emerging as em
@@ -59,31 +58,9 @@ __all__ = [
 TABLES = ("records", "events", "enrichments", "taxonomy")
 
 
-class Engine(Protocol):
-    name: str
-
-    def table(self, name: str) -> ir.Table: ...
-
-    def to_arrow(self, expr: ibis.Expr) -> pa.Table: ...
-
-
 def open_engine(ws: Workspace, engine: str | Engine = "duckdb") -> Engine:
-    """DuckDB on the workspace connection, or Spark over a current Parquet export of the workspace.
-
-    An already opened engine is passed through (to run many queries on one Spark session)."""
-    if not isinstance(engine, str):
-        return engine
-    if engine == "duckdb":
-        return DuckDBEngine(ws.con)
-    if engine == "spark":
-        from cxloop.engines.spark_engine import SparkEngine, export_parquet
-
-        folder = ws.root / "exports" / "parquet"
-        export_parquet(ws.con, folder, TABLES)
-        cfg = ws.settings.spark
-        conf = {k: v for k, v in cfg.items() if k.startswith("spark.")}
-        return SparkEngine.for_folder(folder, master=str(cfg.get("master", "local[2]")), conf=conf)
-    raise UsageError(f"--engine {engine!r}: use duckdb or spark")
+    """DuckDB on the workspace, or Spark over a current Parquet export of the metrics tables (`app.engines`)."""
+    return engines.open_engine(ws, engine, TABLES)
 
 
 def metric_sources(ws: Workspace, eng: Engine, *, topic_facts: bool = False) -> Sources:
