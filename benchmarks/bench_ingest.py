@@ -21,6 +21,7 @@ from __future__ import annotations
 import argparse
 import csv
 import json
+import os
 import resource
 import tempfile
 import time
@@ -34,7 +35,9 @@ from benchmarks.run import ROOT, measure_child, median
 TITLE = "Ingest: 1M-row CSV end to end vs DuckDB read_csv (floor) vs pandas read_csv + insert"
 NOTES = (
     "Each case runs in a fresh process into a fresh database file; medians of the runs; peak RSS is the "
-    "process's own (`getrusage`). cxloop ingest = read + decode, map/parse/validate, normalise identifiers, "
+    "process's own (`getrusage`); cpu_s is the median CPU time (user + system, all threads) of the timed "
+    "work and `load` the 1-minute load average as each run started (the machine is shared). "
+    "cxloop ingest = read + decode, map/parse/validate, normalise identifiers, "
     "hash ids, raw row as JSON, judge new/updated/unchanged, identity resolution, commit; its stage rows are "
     "medians of `ingest(..., timings=...)`. Target (issue 2): >= 250,000 rows/s end to end on 2 cores."
 )
@@ -95,6 +98,17 @@ def _rss_mb() -> float:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 
+def _cpu_s() -> float:
+    """CPU seconds (user + system, all threads) of this process so far: on a shared machine the load
+    stretches wall time, much less the work done."""
+    usage = resource.getrusage(resource.RUSAGE_SELF)
+    return usage.ru_utime + usage.ru_stime
+
+
+def _load() -> float:
+    return os.getloadavg()[0]
+
+
 def child_cxloop(csv: Path) -> dict[str, Any]:
     from cxloop.app import Workspace
     from cxloop.app.ingest_service import ingest
@@ -103,17 +117,18 @@ def child_cxloop(csv: Path) -> dict[str, Any]:
     profile = SourceProfile(kind="message", map=MAPPING)
     with tempfile.TemporaryDirectory(dir=DATA) as tmp, Workspace.init(Path(tmp) / "ws") as ws:
         first: dict[str, float] = {}
-        start = time.perf_counter()
+        load, cpu, start = _load(), _cpu_s(), time.perf_counter()
         counts = ingest(ws, csv, source="bench", profile=profile, timings=first)
-        total = time.perf_counter() - start
+        total, cpu = time.perf_counter() - start, _cpu_s() - cpu
         rss = _rss_mb()
         again: dict[str, float] = {}
-        start = time.perf_counter()
+        reload, recpu, start = _load(), _cpu_s(), time.perf_counter()
         recounts = ingest(ws, csv, source="bench", profile=profile, timings=again)
-        retotal = time.perf_counter() - start
+        retotal, recpu = time.perf_counter() - start, _cpu_s() - recpu
         customers = ws.con.execute("SELECT count(*) FROM customers").fetchall()[0][0]
-    return {"total": total, "stages": first, "counts": counts, "rss_mb": rss, "customers": customers,
-            "re_total": retotal, "re_stages": again, "re_counts": recounts, "re_rss_mb": _rss_mb()}
+    return {"total": total, "cpu": cpu, "load": load, "stages": first, "counts": counts, "rss_mb": rss,
+            "customers": customers, "re_total": retotal, "re_cpu": recpu, "re_load": reload, "re_stages": again,
+            "re_counts": recounts, "re_rss_mb": _rss_mb()}
 
 
 def child_duckdb(csv: Path) -> dict[str, Any]:
@@ -121,13 +136,13 @@ def child_duckdb(csv: Path) -> dict[str, Any]:
 
     with tempfile.TemporaryDirectory(dir=DATA) as tmp:
         con = duckdb.connect(str(Path(tmp) / "floor.duckdb"))
-        start = time.perf_counter()
+        load, cpu, start = _load(), _cpu_s(), time.perf_counter()
         con.execute(f"CREATE TABLE t AS SELECT * FROM read_csv('{csv}')")
         con.execute("CHECKPOINT")
-        total = time.perf_counter() - start
+        total, cpu = time.perf_counter() - start, _cpu_s() - cpu
         n = con.execute("SELECT count(*) FROM t").fetchall()[0][0]
         con.close()
-    return {"total": total, "rows": n, "rss_mb": _rss_mb()}
+    return {"total": total, "cpu": cpu, "load": load, "rows": n, "rss_mb": _rss_mb()}
 
 
 def child_pandas(csv: Path) -> dict[str, Any]:
@@ -136,24 +151,26 @@ def child_pandas(csv: Path) -> dict[str, Any]:
 
     with tempfile.TemporaryDirectory(dir=DATA) as tmp:
         con = duckdb.connect(str(Path(tmp) / "pandas.duckdb"))
-        start = time.perf_counter()
+        load, cpu, start = _load(), _cpu_s(), time.perf_counter()
         frame = pd.read_csv(csv, dtype=str, keep_default_na=False, na_values=[""])
         read = time.perf_counter() - start
         con.register("frame", frame)
         con.execute("CREATE TABLE t AS SELECT * FROM frame")
         con.execute("CHECKPOINT")
-        total = time.perf_counter() - start
+        total, cpu = time.perf_counter() - start, _cpu_s() - cpu
         con.close()
-    return {"total": total, "read": read, "rows": len(frame), "rss_mb": _rss_mb()}
+    return {"total": total, "cpu": cpu, "load": load, "read": read, "rows": len(frame), "rss_mb": _rss_mb()}
 
 
 CHILDREN = {"cxloop": child_cxloop, "duckdb": child_duckdb, "pandas": child_pandas}
 
 
-def _row(case: str, rows: int, totals: list[float], rss: list[float]) -> dict[str, Any]:
-    m = median(totals)
-    return {"case": case, "rows": rows, "runs": len(totals), "median_s": m, "rows_per_s": rows / m,
-            "peak_rss_mb": median(rss)}
+def _row(case: str, rows: int, results: list[dict[str, Any]], prefix: str = "") -> dict[str, Any]:
+    m = median([r[prefix + "total"] for r in results])
+    return {"case": case, "rows": rows, "runs": len(results), "median_s": m, "rows_per_s": rows / m,
+            "cpu_s": median([r[prefix + "cpu"] for r in results]),
+            "load": " / ".join(f"{r[prefix + 'load']:.1f}" for r in results),
+            "peak_rss_mb": median([r[prefix + "rss_mb"] for r in results])}
 
 
 def run(repeat: int = 3, rows: int = 1_000_000, seed: int = 7) -> list[dict[str, Any]]:
@@ -164,13 +181,12 @@ def run(repeat: int = 3, rows: int = 1_000_000, seed: int = 7) -> list[dict[str,
     floor = measure_child([*args, "duckdb"], repeat)
     pandas = measure_child([*args, "pandas"], repeat)
     c = ours[0]["counts"]
-    out = [_row("cxloop ingest (end to end)", rows, [r["total"] for r in ours], [r["rss_mb"] for r in ours])]
+    out = [_row("cxloop ingest (end to end)", rows, ours)]
     out[0]["notes"] = (f"inserted {c['inserted']:,}, updated {c['updated']:,}, unchanged {c['unchanged']:,}, "
                        f"rejected {c['rejected']:,}; {ours[0]['customers']:,} customers")
     out += [{"case": f"  stage: {s}", "median_s": median([r["stages"].get(s, 0.0) for r in ours])}
             for s in ours[0]["stages"]]
-    re = _row("cxloop re-ingest (same file again)", rows, [r["re_total"] for r in ours],
-              [r["re_rss_mb"] for r in ours])
+    re = _row("cxloop re-ingest (same file again)", rows, ours, "re_")
     c = ours[0]["re_counts"]
     re["notes"] = (f"unchanged {c['unchanged']:,}, updated {c['updated']:,} (ids repeated in the file), "
                    f"rejected {c['rejected']:,}")
@@ -178,7 +194,7 @@ def run(repeat: int = 3, rows: int = 1_000_000, seed: int = 7) -> list[dict[str,
     out += [{"case": f"  stage: {s}", "median_s": median([r["re_stages"].get(s, 0.0) for r in ours])}
             for s in ours[0]["re_stages"]]
     for case, results in (("DuckDB read_csv -> table (floor)", floor), ("pandas read_csv + DuckDB insert", pandas)):
-        out.append(_row(case, rows, [r["total"] for r in results], [r["rss_mb"] for r in results]))
+        out.append(_row(case, rows, results))
     out[-1]["notes"] = f"read_csv alone {median([r['read'] for r in pandas]):.2f} s"
     return out
 

@@ -38,3 +38,34 @@ def test_bom_and_quoted_cells_read_alike(tmp_path: Path, encoding: str) -> None:
     assert result.table.column_names[:2] == ["手机", "内容"]
     assert result.table.column("内容").to_pylist() == ["多行\n文本", "a, b", None]
     assert result.table.column("__row").to_pylist() == [1, 2, 3]
+
+
+def test_staged_rows_out_of_order_are_put_back(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The writer pairs staged rows with the file's cells by position: rows DuckDB returns out of order
+    are reordered by seq, and the stored batch is the same as with rows in order."""
+    from cxloop.app import Workspace, ingest_service
+    from cxloop.app.ingest_service import ingest
+    from cxloop.config import SourceProfile
+
+    path = tmp_path / "x.csv"
+    rows = [f"k{i % 7},138{i:08d},t{i},2026-10-0{1 + i % 9} 10:00,n{i}" for i in range(60)]
+    lines = ["key,phone,text,at,node", *rows]
+    lines.append("kx,139,,bad,n")  # a reject
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    profile = SourceProfile(channel="chat", map={"source_key": "key", "phone": "phone", "text": "text",
+                                                 "occurred_at": "at"})
+    query = ("SELECT record_id, seq, customer IS NOT NULL, text, phone, attributes, raw, row_hash "
+             "FROM (SELECT *, customer_id AS customer FROM records) ORDER BY record_id")
+
+    def stored(root: Path) -> tuple[list[tuple[object, ...]], list[tuple[object, ...]]]:
+        with Workspace.init(root) as ws:
+            ingest(ws, path, source="s", profile=profile)
+            rejects = ws.con.execute("SELECT row, reason, raw FROM rejects ORDER BY row").fetchall()
+            return ws.con.execute(query).fetchall(), rejects
+
+    in_order = stored(tmp_path / "a")
+    original = ingest_service.staging_sql
+    monkeypatch.setattr(ingest_service, "staging_sql", lambda plan: f"{original(plan)} ORDER BY seq DESC")
+    reversed_rows = stored(tmp_path / "b")
+    assert reversed_rows == in_order
+    assert len(in_order[0]) == 7 and len(in_order[1]) == 1

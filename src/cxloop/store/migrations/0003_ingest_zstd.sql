@@ -3,8 +3,11 @@
 -- Measured on 1M ingested rows (2 cores): the automatic choice analysed every value for a dictionary
 -- that unique strings never fill, ~1.2 CPU-s for `raw` alone; ZSTD compresses `raw` 2.5x smaller
 -- (33 vs 82 MB) in half the time, `text` smaller too; ids and hashes ~15% larger in half the time.
--- Low-cardinality columns (channel, product, customer_id, session_id, ...) keep the automatic choice,
--- which stays the fastest to scan and group.  The tables are rebuilt, keeping their rows and column order.
+-- customer_id too: ~480k distinct ids per million rows made the automatic choice analyse a dictionary
+-- (0.28 vs 0.11 CPU-s per million rows inserted) for no smaller file; GROUP BY customer_id measured as
+-- fast or faster. Low-cardinality columns (channel, product, session_id, ...) keep the automatic
+-- choice, which stays the fastest to scan and group. The tables are rebuilt, keeping their rows and
+-- column order.
 
 CREATE TABLE records_0003 (
     record_id        VARCHAR NOT NULL USING COMPRESSION zstd,
@@ -14,7 +17,7 @@ CREATE TABLE records_0003 (
     occurred_at      TIMESTAMP NOT NULL,
     seq              BIGINT NOT NULL,
     batch_id         VARCHAR NOT NULL,
-    customer_id      VARCHAR,
+    customer_id      VARCHAR USING COMPRESSION zstd,
     phone            VARCHAR USING COMPRESSION zstd,
     email            VARCHAR USING COMPRESSION zstd,
     account          VARCHAR USING COMPRESSION zstd,
@@ -59,7 +62,7 @@ CREATE TABLE events_0003 (
     occurred_at      TIMESTAMP NOT NULL,
     seq              BIGINT NOT NULL,
     batch_id         VARCHAR NOT NULL,
-    customer_id      VARCHAR,
+    customer_id      VARCHAR USING COMPRESSION zstd,
     phone            VARCHAR USING COMPRESSION zstd,
     email            VARCHAR USING COMPRESSION zstd,
     account          VARCHAR USING COMPRESSION zstd,
@@ -94,7 +97,7 @@ ALTER TABLE events_0003 RENAME TO events;
 CREATE TABLE identities_0003 (
     id_type      VARCHAR NOT NULL,
     value        VARCHAR NOT NULL USING COMPRESSION zstd,
-    customer_id  VARCHAR,
+    customer_id  VARCHAR USING COMPRESSION zstd,
     source       VARCHAR,
     first_seen   TIMESTAMP,
     last_seen    TIMESTAMP
@@ -102,3 +105,12 @@ CREATE TABLE identities_0003 (
 INSERT INTO identities_0003 SELECT * FROM identities;
 DROP TABLE identities;
 ALTER TABLE identities_0003 RENAME TO identities;
+
+CREATE TABLE customers_0003 (
+    customer_id  VARCHAR NOT NULL USING COMPRESSION zstd,
+    created_at   TIMESTAMP NOT NULL,
+    created_seq  BIGINT NOT NULL
+);
+INSERT INTO customers_0003 SELECT * FROM customers;
+DROP TABLE customers;
+ALTER TABLE customers_0003 RENAME TO customers;
