@@ -8,7 +8,6 @@ from __future__ import annotations
 import hashlib
 import json
 import secrets
-import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
@@ -26,6 +25,7 @@ from cxloop.config import SourceProfile
 from cxloop.errors import UsageError
 from cxloop.ingest.columns import may_hold_control, may_need_trim
 from cxloop.ingest.connectors import ReadResult, detect_format, read_export
+from cxloop.ingest.timing import Stopwatch
 from cxloop.ingest.transform import (
     FILE_PREFIX,
     StagingPlan,
@@ -46,22 +46,6 @@ XES_MAPPING = {
     "agent_id": "org:resource",
 }
 _EVENT_DROP = {"text", "nps", "csat", "ces", "rating"}
-
-
-class Stopwatch:
-    """Adds the wall time of named stages to an optional dict (None: records nothing)."""
-
-    def __init__(self, timings: dict[str, float] | None) -> None:
-        self.timings = timings
-
-    @contextmanager
-    def __call__(self, stage: str) -> Iterator[None]:
-        start = time.perf_counter()
-        try:
-            yield
-        finally:
-            if self.timings is not None:
-                self.timings[stage] = self.timings.get(stage, 0.0) + time.perf_counter() - start
 
 
 def _log_name(path: Path) -> str:
