@@ -54,20 +54,35 @@ def _source(con: duckdb.DuckDBPyConnection, path: Path) -> str:
     return "log"
 
 
-def _scan_sql(columns: LogColumns, have: list[str], lifecycle: str | None, file: str) -> str:
+def _text(column: str, kind: str) -> str:
+    return _quote(column) if kind == "VARCHAR" else f"{_quote(column)}::VARCHAR"
+
+
+def _time(column: str, kind: str) -> str:
+    """UTC wall time: a TIMESTAMP as is, an offset-aware or text time converted (the session is in UTC)."""
+    if kind == "TIMESTAMP":
+        return _quote(column)
+    if kind in ("TIMESTAMP WITH TIME ZONE", "DATE") or kind.startswith("TIMESTAMP_"):
+        return f"{_quote(column)}::TIMESTAMP"
+    return f"{_quote(column)}::TIMESTAMPTZ::TIMESTAMP"
+
+
+def _scan_sql(columns: LogColumns, have: dict[str, str], lifecycle: str | None, file: str) -> str:
     needed = [columns.case, columns.activity, columns.timestamp] + ([columns.lifecycle] if lifecycle else [])
     for column in needed:
         if column not in have:
             raise InputError(f"{Path(file).name}: no column {column!r} (columns: {', '.join(have)})",
                              file=file, field=column)
-    case, act, ts = _quote(columns.case), _quote(columns.activity), _quote(columns.timestamp)
+    case = _text(columns.case, have[columns.case])
+    act = _text(columns.activity, have[columns.activity])
+    ts = _time(columns.timestamp, have[columns.timestamp])
     where = f"{case} IS NOT NULL"
     if lifecycle:
         wanted = lifecycle.strip().lower().replace("'", "''")
-        life = _quote(columns.lifecycle)
-        where += f" AND ({life}::VARCHAR = '{wanted}' OR lower({life}::VARCHAR) = '{wanted}')"
-    return (f"SELECT {case}::VARCHAR AS seq_key, coalesce({act}::VARCHAR, '(none)') AS label, "
-            f"{ts}::TIMESTAMPTZ::TIMESTAMP AS occurred_at FROM log WHERE {where}")
+        life = _text(columns.lifecycle, have[columns.lifecycle])
+        where += f" AND ({life} = '{wanted}' OR lower({life}) = '{wanted}')"
+    return (f"SELECT {case} AS seq_key, coalesce({act}, '(none)') AS label, {ts} AS occurred_at "
+            f"FROM log WHERE {where}")
 
 
 def log_sequences(path: Path, *, columns: LogColumns | None = None, lifecycle: str | None = None) -> SequenceLog:
@@ -82,7 +97,7 @@ def log_sequences(path: Path, *, columns: LogColumns | None = None, lifecycle: s
         con.execute("SET TimeZone = 'UTC'")  # offsets are converted to UTC, naive times kept as written
         try:
             _source(con, path)
-            have = [r[0] for r in con.execute("DESCRIBE log").fetchall()]
+            have = {r[0]: str(r[1]) for r in con.execute("DESCRIBE log").fetchall()}
             scanned: pa.Table = con.sql(_scan_sql(columns, have, lifecycle, str(path))).to_arrow_table()
         except duckdb.ConversionException as exc:
             raise InputError(f"{path.name}: column {columns.timestamp!r} holds values that are not times ({exc})",
