@@ -194,7 +194,7 @@ def _run_parallel(
 def enrich(
     ws: Workspace,
     *,
-    jobs: int = 1,
+    jobs: int | None = None,
     backend: str = "auto",
     batch_size: int | None = None,
     progress: Progress | None = None,
@@ -203,12 +203,14 @@ def enrich(
 ) -> dict[str, Any]:
     """Enrich what is new, changed or stale; return counts, throughput and seconds per stage.
 
-    `overrides` passes ready-made models to `build_context` (sentiment_model, emotion_model, matcher,
-    classifier) instead of loading the shipped ones.
+    `jobs` worker processes run the batches (default: one per core); a run of one batch stays in this
+    process (starting a worker costs ~1 s of model loading). `overrides` passes ready-made models to
+    `build_context` (sentiment_model, emotion_model, matcher, classifier) instead of loading the shipped ones.
     """
-    if jobs < 1:
-        raise UsageError(f"--jobs must be at least 1, got {jobs}")
-    jobs = min(jobs, os.cpu_count() or 1) if jobs > 1 else 1
+    cores = os.cpu_count() or 1
+    if jobs is not None and jobs < 1:
+        raise UsageError(f"--jobs must be at least 1, got {jobs}", field="jobs")
+    jobs = cores if jobs is None else min(jobs, cores)
     start = time.perf_counter()
     spec = pipeline_spec(ws, backend=backend)
     overrides = dict(overrides or {})
@@ -219,10 +221,13 @@ def enrich(
     size = batch_size or text_settings(ws).batch_size
     stage_seconds = {name: 0.0 for name in local.timings}
     done = 0
+    if not total:
+        jobs = 1
     if progress:
         progress(0, total)
     if total:
         if jobs == 1 or total <= size:
+            jobs = 1
             results: Iterator[tuple[pa.RecordBatch, dict[str, float]]] = (
                 _local_run(local, b) for b in _batches(todo, size)
             )

@@ -26,7 +26,8 @@ faq_app = typer.Typer(help="Standard questions (FAQ) and matching. 标准问题�
 
 @cli_command
 def enrich(
-    jobs: Annotated[int, typer.Option("--jobs", "-j", help="Worker processes.")] = 1,
+    jobs: Annotated[int | None, typer.Option("--jobs", "-j", help="Worker processes (default: one per core; "
+                                             "a run of one batch stays in this process).")] = None,
     backend: BackendOpt = "auto",
     batch_size: Annotated[int | None, typer.Option("--batch-size", help="Records per batch.")] = None,
     workspace: WorkspaceOpt = None,
