@@ -10,11 +10,10 @@ import typer
 
 from cxloop.app import Workspace
 from cxloop.app import metrics_service as svc
-from cxloop.cli.output import FormatOpt, OutputFormat, WorkspaceOpt, cli_command, emit
+from cxloop.cli.output import EngineOpt, FormatOpt, OutputFormat, WorkspaceOpt, cli_command, emit
 from cxloop.config import find_workspace
 from cxloop.metrics.query import METRICS, parse_query
 
-EngineOpt = Annotated[str, typer.Option("--engine", help="duckdb (default) or spark (local, over Parquet).")]
 SinceOpt = Annotated[
     str | None, typer.Option("--since", help="Window start: a date (2026-01-01), a length (30d, 4w) or all.")
 ]
