@@ -117,3 +117,21 @@ def test_log_file_errors(ws: Path) -> None:
     assert by.returncode == 2
     absent = cx("journeys", "variants", "--log", str(ws.parent / "absent.csv"), "--format", "json")
     assert absent.returncode == 3 and json.loads(absent.stderr)["error"]["code"] == "input"
+
+
+def test_closed_pipe_is_quiet(tmp_path: Path) -> None:
+    """`cxloop ... | head`: when the reader goes away, no error line and the shell's SIGPIPE status 141."""
+    log = tmp_path / "many.csv"
+    with log.open("w", newline="", encoding="utf-8") as handle:
+        writer = csv.writer(handle)
+        writer.writerow(["case:concept:name", "concept:name", "time:timestamp"])
+        writer.writerows((f"c{i // 400}", f"activity {i * 7919 % 400:03d}", f"2026-09-01 10:{i % 60:02d}:00")
+                         for i in range(40_000))
+    proc = subprocess.Popen([*CXLOOP, "journeys", "flows", "--log", str(log), "--format", "csv"],
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    assert proc.stdout is not None and proc.stderr is not None
+    assert proc.stdout.readline().startswith(b"from,to,count")
+    proc.stdout.close()  # the reader goes away with most of the output unread
+    err = proc.stderr.read().decode()
+    assert proc.wait(timeout=120) == 141, err
+    assert "error" not in err.lower()

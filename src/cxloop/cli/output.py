@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import contextlib
 import csv
 import functools
 import json
 import math
+import os
 import sys
 from collections.abc import Callable, Sequence
 from datetime import date, datetime
@@ -135,6 +137,10 @@ def cli_command(func: Callable[P, R]) -> Callable[P, R]:
             raise typer.Exit(130) from None
         except (typer.Exit, typer.Abort):
             raise
+        except BrokenPipeError:  # the reader went away (`cxloop ... | head`): stop quietly, as shell tools do
+            with contextlib.suppress(OSError, ValueError):  # no second error when Python flushes at exit
+                os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+            raise typer.Exit(141) from None
         except Exception as exc:  # an internal error: still one line, exit 5
             print_error(CxloopError(f"internal error: {type(exc).__name__}: {exc}"), fmt)
             raise typer.Exit(5) from None
