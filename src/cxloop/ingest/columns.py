@@ -13,6 +13,8 @@ no-op for the whole column, so it can leave it out. They are conservative: `True
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+
 import numpy as np
 import pyarrow as pa
 
@@ -49,6 +51,14 @@ def _spans(chunk: pa.Array) -> tuple[np.ndarray, np.ndarray, np.ndarray] | None:
     return data, start[filled], end[filled]
 
 
+def _column_spans(
+    column: pa.ChunkedArray | pa.Array,
+) -> Iterator[tuple[np.ndarray, np.ndarray, np.ndarray] | None]:
+    """`_spans` of each chunk of the column."""
+    chunks = column.chunks if isinstance(column, pa.ChunkedArray) else [column]
+    return (_spans(chunk) for chunk in chunks)
+
+
 def _matches(data: np.ndarray, at: np.ndarray, fits: np.ndarray, pattern: tuple[frozenset[int], ...]) -> bool:
     """Whether any position `at` (where `fits`) starts the byte pattern."""
     hit = fits.copy()
@@ -63,9 +73,7 @@ def _matches(data: np.ndarray, at: np.ndarray, fits: np.ndarray, pattern: tuple[
 
 def may_need_trim(column: pa.ChunkedArray | pa.Array) -> bool:
     """Whether `trim()` could change some value of the column (see module docstring)."""
-    chunks = column.chunks if isinstance(column, pa.ChunkedArray) else [column]
-    for chunk in chunks:
-        spans = _spans(chunk)
+    for spans in _column_spans(column):
         if spans is None:
             return True
         data, start, end = spans
@@ -84,9 +92,7 @@ def may_need_trim(column: pa.ChunkedArray | pa.Array) -> bool:
 
 def may_hold_control(column: pa.ChunkedArray | pa.Array) -> bool:
     """Whether some value of the column holds a control character (see module docstring)."""
-    chunks = column.chunks if isinstance(column, pa.ChunkedArray) else [column]
-    for chunk in chunks:
-        spans = _spans(chunk)
+    for spans in _column_spans(column):
         if spans is None:
             return True
         data, start, end = spans
