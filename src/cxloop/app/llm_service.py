@@ -66,11 +66,15 @@ def llm_settings(ws: Workspace) -> LlmSettings:
                           field=field) from exc
 
 
-def _client(cfg: LlmSettings) -> Any:
+def _openai() -> Any:
     try:
         import openai
     except ImportError as exc:
         raise UsageError(INSTALL_HINT) from exc
+    return openai
+
+
+def _client(openai: Any, cfg: LlmSettings) -> Any:
     key = os.environ.get(cfg.api_key_env, "") if cfg.api_key_env else ""
     # Local servers need no key, but the client insists on one: any non-empty string will do there.
     return openai.OpenAI(base_url=cfg.base_url, api_key=key or "unused", timeout=cfg.timeout_s, max_retries=1)
@@ -81,9 +85,8 @@ def name_candidates(
 ) -> tuple[list[NamedCandidate], list[str]]:
     """Ask the endpoint to name each candidate (`cluster_id`, `keywords`, `examples`): names and notes."""
     cfg = llm_settings(ws)
-    client = _client(cfg)
-    import openai
-
+    openai = _openai()
+    client = _client(openai, cfg)
     named: list[NamedCandidate] = []
     notes: list[str] = []
     for candidate in candidates:
