@@ -39,8 +39,8 @@ def _quote(name: str) -> str:
     return '"' + name.replace('"', '""') + '"'
 
 
-def _source(con: duckdb.DuckDBPyConnection, path: Path) -> str:
-    """Register the log as the view `log` (file order kept) and return the file's column names."""
+def _source(con: duckdb.DuckDBPyConnection, path: Path) -> None:
+    """Register the log as the view `log` (file order kept)."""
     name = path.name.lower()
     if name.endswith((".xes", ".xes.gz")):
         con.register("log_arrow", read_xes(path))
@@ -51,7 +51,6 @@ def _source(con: duckdb.DuckDBPyConnection, path: Path) -> str:
         con.execute(f"CREATE VIEW log AS SELECT * FROM {reader}({literal})")
     else:
         raise InputError(f"{path.name}: a log must be .csv, .tsv, .txt, .parquet, .xes or .xes.gz", file=str(path))
-    return "log"
 
 
 def _text(column: str, kind: str) -> str:
@@ -104,5 +103,5 @@ def log_sequences(path: Path, *, columns: LogColumns | None = None, lifecycle: s
                              file=str(path), field=columns.timestamp) from exc
         except (duckdb.IOException, duckdb.InvalidInputException) as exc:
             raise InputError(f"{path.name}: cannot read the log: {exc}", file=str(path)) from exc
-    arrays, labels = seq_arrays.sort_steps(scanned, {})  # no tie column: the file order breaks ties
+    arrays, labels = seq_arrays.sort_steps(scanned)  # no tie column: the file order breaks ties
     return SequenceLog(arrays, dict(enumerate(labels)), "event_type", "case", lifecycle)

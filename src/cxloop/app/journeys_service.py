@@ -136,7 +136,7 @@ class _Context:
         scanned = self.engine.to_arrow(
             labelled.select("seq_key", "label", "occurred_at", tie=tie_key(labelled, ranks))
         )
-        arrays, labels = seq_arrays.sort_steps(scanned, started)
+        arrays, labels = seq_arrays.sort_steps(scanned)
         return arrays, dict(enumerate(labels))
 
 

@@ -99,41 +99,20 @@ def _group_order(
     return (idx if base is None else base[idx]), starts, t_sorted
 
 
-def _tie_keys(table: pa.Table, started_at: Mapping[str, datetime | None]) -> npt.NDArray[np.int64]:
-    """One int64 per row ordering ties: the engine's `tie` column (`steps.tie_key`), else from batch and seq.
-
-    From (batch_id, seq): seq itself for one batch, else (batch rank, seq) packed, or their joint rank.
-    With neither (one file read in order, `app.journeys_log`), the row order itself.
-    """
+def _tie_keys(table: pa.Table) -> npt.NDArray[np.int64]:
+    """One int64 per row ordering ties: the engine's `tie` column (`steps.tie_key`), else the row order
+    (one file read in order, `app.journeys_log`)."""
     if "tie" in table.column_names:
         return table.column("tie").to_numpy(zero_copy_only=False).astype(np.int64, copy=False)
-    if "seq" not in table.column_names:
-        return np.arange(table.num_rows, dtype=np.int64)
-    seq = table.column("seq").to_numpy(zero_copy_only=False).astype(np.int64, copy=False)
-    batch_code, dictionary = _encode(table.column("batch_id"))
-    batches = dictionary.to_pylist()
-    if len(batches) <= 1:
-        return seq
-    ranks = batch_ranks(batches, started_at)
-    tie = np.array([ranks[b] for b in batches], dtype=np.int64)[batch_code]
-    seq_bits = int(seq.max()).bit_length()
-    if (len(batches) - 1).bit_length() + seq_bits < 63 and int(seq.min()) >= 0:
-        tie <<= seq_bits
-        tie |= seq
-        return tie
-    rank = np.empty(len(seq), dtype=np.int64)
-    rank[np.lexsort((seq, tie))] = np.arange(len(seq), dtype=np.int64)
-    return rank
+    return np.arange(table.num_rows, dtype=np.int64)
 
 
-def sort_steps(
-    table: pa.Table, started_at: Mapping[str, datetime | None]
-) -> tuple[SortedSteps, list[str]]:
-    """Sort unsorted steps (seq_key, label, occurred_at and tie or batch_id + seq); label codes in label order.
+def sort_steps(table: pa.Table) -> tuple[SortedSteps, list[str]]:
+    """Sort unsorted steps (seq_key, label, occurred_at, optional tie); label codes in label order.
 
     Rows with a null `seq_key` must already be filtered out. Ties in time are ordered by the `tie` column
-    when the engine computed it (`steps.tie_key`), else by batch (`started_at` maps batch ids to their
-    start: `batch_ranks`) and seq. Returns the sorted arrays and the label of each code.
+    when the engine computed it (`steps.tie_key`: batch rank, then seq), else by row order. Returns the
+    sorted arrays and the label of each code.
     """
     seq_code, seq_keys = _encode(table.column("seq_key"))
     raw_label, dictionary = _encode(table.column("label"))
@@ -142,7 +121,7 @@ def sort_steps(
     remap = np.empty(len(names), dtype=np.int64)
     remap[order] = np.arange(len(names), dtype=np.int64)
     at_us = pc.cast(table.column("occurred_at"), pa.timestamp("us")).cast(pa.int64()).to_numpy()
-    perm, starts, at_sorted = _group_order(seq_code, len(seq_keys), at_us, _tie_keys(table, started_at))
+    perm, starts, at_sorted = _group_order(seq_code, len(seq_keys), at_us, _tie_keys(table))
     codes = remap[raw_label[perm]]
     at_sorted //= 1000
     return SortedSteps(codes=codes, at_ms=at_sorted, starts=starts), [names[i] for i in order]

@@ -106,6 +106,15 @@ def _labelled(steps: list[tuple[str, str, int, int, str]]) -> ibis.Table:
     return ibis.duckdb.from_connection(raw).table("steps")
 
 
+def _engine_sorted(
+    labelled: ibis.Table, started: dict[str, datetime | None]
+) -> tuple[sequences.SortedSteps, list[str]]:
+    """Scan with the engine's tie key (`steps.tie_key` over the batches' ranks), then sort in numpy."""
+    ranks = sequences.batch_ranks(sorted({*started, "b1", "b2"}), started)
+    scan = labelled.select("seq_key", "label", "occurred_at", tie=tie_key(labelled, ranks))
+    return sequences.sort_steps(labelled.get_backend().to_pyarrow(scan))
+
+
 step_lists = st.lists(
     st.tuples(st.sampled_from(["s1", "s2", "s3", "s4"]), st.sampled_from(["a", "b", "c"]),
               st.integers(0, 5), st.sampled_from(["b1", "b2"])),
@@ -131,7 +140,7 @@ def test_numpy_finish_equals_portable_ibis(
     names = {r["code"]: r["label"] for r in backend.to_pyarrow(codes).to_pylist()}
     portable_variants = [(tuple(names[c] for c in r["path"]), r["count"])
                          for r in backend.to_pyarrow(flows.variants(labelled, codes).limit(5)).to_pylist()]
-    arrays, labels = sequences.sort_steps(_table(steps), STARTED)
+    arrays, labels = _engine_sorted(labelled, STARTED)  # the tie key as the workspace path scans it
     assert labels == sorted(names.values())
     base = len(labels)
     fast_edges = {(labels[a], labels[b]): (n, m) for a, b, n, m in sequences.directly_follows_arrays(arrays, base)}
@@ -142,22 +151,14 @@ def test_numpy_finish_equals_portable_ibis(
     paths = {k: tuple(s[1] for s in ordered if s[0] == k) for k in {s[0] for s in steps}}
     assert distinct == len(set(paths.values()))
     assert sorted(arrays.codes.tolist()) == sorted(labels.index(s[1]) for s in steps)
-    # The engine's tie key (`steps.tie_key`, as the workspace path scans it) sorts the same way.
-    ranks = sequences.batch_ranks(list(STARTED), STARTED)
-    engine_scan = backend.to_pyarrow(labelled.select("seq_key", "label", "occurred_at",
-                                                     tie=tie_key(labelled, ranks)))
-    via_engine, labels_engine = sequences.sort_steps(engine_scan, STARTED)
-    assert labels_engine == labels
-    for name in ("codes", "at_ms", "starts"):
-        assert getattr(via_engine, name).tolist() == getattr(arrays, name).tolist()
 
 
 def test_sort_steps_orders_ties_by_batch_start_then_seq() -> None:
     same = 3  # every step at the same second: source order decides
     steps = [("s", "late", same, 0, "b1"), ("s", "early", same, 5, "b2"), ("s", "earlier", same, 1, "b2")]
-    arrays, labels = sequences.sort_steps(_table(steps), STARTED)
+    arrays, labels = _engine_sorted(_labelled(steps), STARTED)
     assert [labels[c] for c in arrays.codes] == ["earlier", "early", "late"]
-    unknown, labels2 = sequences.sort_steps(_table(steps), {"b1": STARTED["b1"]})  # b2 unknown: last
+    unknown, labels2 = _engine_sorted(_labelled(steps), {"b1": STARTED["b1"]})  # b2 unknown: last
     assert [labels2[c] for c in unknown.codes] == ["late", "earlier", "early"]
 
 
