@@ -20,7 +20,7 @@ from typing import Any
 import numpy as np
 import pyarrow as pa
 
-from cxloop.app.llm_service import NamedCandidate, name_candidates
+from cxloop.app.llm_service import NamedCandidate, llm_settings, name_candidates
 from cxloop.app.text_service import load_taxonomy, store_topics, sync_taxonomy
 from cxloop.app.workspace import Workspace
 from cxloop.errors import Conflict, InputError, NotFound, UsageError
@@ -126,7 +126,7 @@ def suggest_topics(
     ]
     if llm and candidates:
         named, llm_notes = name_candidates(ws, candidates)
-        _store_names(ws, named, str(ws.settings.text["llm"]["model"]))
+        _store_names(ws, named, llm_settings(ws).model)
         by_id = {c.cluster_id: c.name for c in named}
         for c in candidates:
             if c["cluster_id"] in by_id:
