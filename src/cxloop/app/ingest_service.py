@@ -158,16 +158,28 @@ def _stage(con: duckdb.DuckDBPyConnection, plan: StagingPlan, table: pa.Table) -
     return staged
 
 
+# DuckDB settings for the bulk insert of a batch's rows, restored afterwards:
+# - preserve_insertion_order off: rows may be appended in any physical order (each row carries its file
+#   position, `seq`); the order-preserving insert merged row groups on one thread (~0.25 CPU-s more per
+#   million rows);
+# - write_buffer_row_group_count 1: compress and write each row group as soon as it is full instead of
+#   buffering five per thread; measured on 1M rows (2 cores): the insert took 1.3-1.6 s instead of 1.9-2.1 s
+#   (less memory touched for the same work).
+_BULK_SETTINGS = {"preserve_insertion_order": "false", "write_buffer_row_group_count": "1"}
+
+
 @contextmanager
-def _unordered(con: duckdb.DuckDBPyConnection) -> Iterator[None]:
-    """Let DuckDB append rows in any physical order (each row carries its file position, `seq`): the
-    order-preserving insert merged row groups on one thread (~0.25 CPU-s more per million rows)."""
-    before = first_row(con.execute("SELECT current_setting('preserve_insertion_order')"))
-    con.execute("SET preserve_insertion_order = false")
+def _bulk_insert(con: duckdb.DuckDBPyConnection) -> Iterator[None]:
+    """`_BULK_SETTINGS` for the duration of the block."""
+    names = ", ".join(f"current_setting('{name}')" for name in _BULK_SETTINGS)
+    before = first_row(con.execute(f"SELECT {names}"))
+    for name, value in _BULK_SETTINGS.items():
+        con.execute(f"SET {name} = {value}")
     try:
         yield
     finally:
-        con.execute(f"SET preserve_insertion_order = {bool(before[0]) if before else True}")
+        for name, value in zip(_BULK_SETTINGS, before or (), strict=False):
+            con.execute(f"SET {name} = '{value}'")
 
 
 def _file_digest(path: Path) -> str:
@@ -213,7 +225,7 @@ def _write_batch(
         linked = BatchIdentities(source, rows, ids, read.table.num_rows, replaced)
         customers = resolve_identities(con, ws.settings, linked, now, plan.salt)
     routed = pc.sum(staged.column("is_event")).as_py() or 0  # rows bound for events
-    with clock("write"), registered(con, "rows", _batch_rows(con, staged, customers, judged)), _unordered(con):
+    with clock("write"), registered(con, "rows", _batch_rows(con, staged, customers, judged)), _bulk_insert(con):
         for table, key, is_event in (("records", "record_id", False), ("events", "event_id", True)):
             if (routed if is_event else staged.num_rows - routed):  # a scan of every row for none is ~0.1 s
                 columns = [f for f in fields if f != "occurred_at" and not (is_event and f in _EVENT_DROP)]

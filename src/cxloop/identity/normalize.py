@@ -26,6 +26,7 @@ PLACEHOLDERS = (
 _FULLWIDTH = "０１２３４５６７８９＋"
 _ASCII = "0123456789+"
 X = "{x}"
+_HAS_SPACE = " OR ".join(f"contains({X}, chr({c}))" for c in (32, 9, 10, 12, 13))
 
 
 def sql_literal(value: str) -> str:
@@ -63,7 +64,8 @@ def normalized_steps(id_type: str, namespace: str) -> list[str]:
         ]
     if id_type == "email":
         return [
-            _guarded(f"lower(regexp_replace({X}, '\\s', '', 'g'))"),
+            # RE2's \s is [\t\n\f\r ]: only a value holding one of those needs the regexp (half the cost)
+            _guarded(f"lower(CASE WHEN {_HAS_SPACE} THEN regexp_replace({X}, '\\s', '', 'g') ELSE {X} END)"),
             f"CASE WHEN regexp_full_match({X}, '[^@]+@[^@]+') THEN {X} ELSE NULL END",
         ]
     if id_type in ("account", "customer_ref"):
