@@ -40,10 +40,9 @@ _TEMPS = ("seed", "comp_customer", "merged", "oldmap")
 _VIEWS = ("occ", "keys", "nodes", "comp_order")
 
 
-def _view(con: duckdb.DuckDBPyConnection, name: str, query: str, params: list[object] | None = None,
-          *, append: bool = False) -> None:
+def _view(con: duckdb.DuckDBPyConnection, name: str, query: str, *, append: bool = False) -> None:
     """Register the result of `query` as the Arrow view `name` (appended to it with `append`)."""
-    table = con.execute(query, params or []).to_arrow_table() if params else con.sql(query).to_arrow_table()
+    table: pa.Table = con.sql(query).to_arrow_table()
     if append:
         before = con.sql(f"SELECT * FROM {name}").to_arrow_table()
         table = pa.concat_tables([before, table.rename_columns(before.schema.names).cast(before.schema)])
