@@ -32,7 +32,7 @@ from cxloop.ingest.transform import (
     raw_sql,
     staged_fields,
     staging_sql,
-    text_sql,
+    written_sql,
 )
 from cxloop.model.fields import IDENTIFIER_FIELDS
 from cxloop.store import first_row, registered, transaction
@@ -375,7 +375,7 @@ def _insert_rows(
     table, key, is_event = target
     source, _, batch_id, now = batch
     cols = "".join(f"{c}, " for c in columns)
-    values = "".join(f"{text_sql(plan)}, " if c == "text" else f"{c}, " for c in columns)
+    values = "".join(f"{written_sql(plan, c)}, " for c in columns)
     con.execute(
         f"INSERT INTO {table} ({key}, source, occurred_at, seq, batch_id, customer_id, {cols}"
         "attributes, raw, row_hash, ingested_at, updated_at) "

@@ -21,7 +21,9 @@ from cxloop.model.fields import (
     SCORE_FIELDS,
 )
 
-__all__ = ["DATE_FORMATS", "FILE_PREFIX", "StagingPlan", "raw_sql", "staged_fields", "staging_sql", "text_sql"]
+__all__ = [
+    "DATE_FORMATS", "FILE_PREFIX", "StagingPlan", "raw_sql", "staged_fields", "staging_sql", "text_sql", "written_sql",
+]
 
 # Tried in order when the profile names no --date-format. A date alone is local midnight.
 DATE_FORMATS = (
@@ -225,6 +227,20 @@ def text_sql(plan: StagingPlan, prefix: str = FILE_PREFIX) -> str:
     return f"regexp_replace({value}, '{_CONTROL}', '', 'g')"
 
 
+def _is_plain(field_name: str) -> bool:
+    """A field stored as its trimmed cell (or constant): nothing to parse or normalise."""
+    return field_name not in (*IDENTIFIER_FIELDS, *NUMBER_FIELDS, *SCORE_FIELDS, "text", "occurred_at")
+
+
+def written_sql(plan: StagingPlan, field_name: str, prefix: str = FILE_PREFIX) -> str:
+    """The writer's expression for a staged field: text (`text_sql`) and the plain fields (channel,
+    product, ...) come from the file's cells beside the staged row (staging them cost a copy of each);
+    every other field is the staged column of that name."""
+    if field_name == "text":
+        return text_sql(plan, prefix)
+    return _value(plan, field_name, prefix) if _is_plain(field_name) else field_name
+
+
 def staged_fields(plan: StagingPlan) -> list[str]:
     """Canonical fields the staging query outputs: mapped, constant or defaulted ones (others are null)."""
     active = set(plan.mapping) | set(plan.constants) | {"occurred_at"}
@@ -234,8 +250,9 @@ def staged_fields(plan: StagingPlan) -> list[str]:
 def staging_sql(plan: StagingPlan) -> str:
     """SELECT over view `src` producing one staged row per data row (see module docstring).
 
-    Output columns: row_number, seq, the `staged_fields` but text, attributes, problems (null for a good
-    row, else the list of 'field\\x1freason'), is_event (routing), id (record or event id), row_hash.
+    Output columns: row_number, seq, the `staged_fields` that need parsing or normalising (not text nor
+    the plain fields, see `written_sql`), attributes, problems (null for a good row, else the list of
+    'field\\x1freason'), is_event (routing), id (record or event id), row_hash.
     Each intermediate value is computed once, in its own CTE layer (see `cxloop.identity.normalize`).
     The wide values, `text_sql` and `raw_sql`, are not staged: the writer computes them from `src` as it
     inserts (staging them cost a copy of every text and raw row, ~1 CPU-s per million rows).
@@ -254,14 +271,14 @@ def staging_sql(plan: StagingPlan) -> str:
     parsed += [f"{_identifier_steps(plan, i)[0].replace('{x}', f'v_{i}')} AS {i}" for i in ids]
     out = ["row_number", "seq", "occurred_at"]
     for f in active[1:]:
-        if f == "text":
-            continue
+        if f == "text" or _is_plain(f):
+            continue  # computed by the writer (`written_sql`)
         if f == "nps":
             out.append("TRY_CAST(n_nps AS SMALLINT) AS nps")
         elif f in SCORE_FIELDS:
             out.append(f"n_{f} AS {f}")
         else:
-            out.append(f if f in IDENTIFIER_FIELDS or f in NUMBER_FIELDS else f"v_{f} AS {f}")
+            out.append(f)  # an identifier or a number
     mapped = set(plan.mapping.values())
     unmapped = [f"{sql_literal(c)}, {_cell(n)}" for n, c in enumerate(plan.columns) if c not in mapped]
     attributes = f"json_object({', '.join(unmapped)})" if unmapped else "NULL"
