@@ -84,8 +84,10 @@ def _configured_blocklist(con: duckdb.DuckDBPyConnection, settings: Settings, no
             )
 
 
-def _occurrences(con: duckdb.DuckDBPyConnection, batch: BatchIdentities, now: datetime) -> None:
-    """`occ`: every (row, identifier) of the subgraph; new rows have r = seq, stored rows r < 0."""
+def _occurrences(con: duckdb.DuckDBPyConnection, batch: BatchIdentities, now: datetime) -> tuple[bool, bool]:
+    """`occ`: every (row, identifier) of the subgraph; new rows have r = seq, stored rows r < 0.
+
+    Returns (whether any identity is stored, whether any stored customer is touched: the seed)."""
     fields = ", ".join(batch.id_fields)
     new = f"SELECT seq AS r, NULL::VARCHAR AS key, NULL::BOOLEAN AS ev, occurred_at, {fields} FROM ({batch.rows})"
     _view(con, "occ", _unpivot(new, batch.id_fields))
@@ -107,7 +109,7 @@ def _occurrences(con: duckdb.DuckDBPyConnection, batch: BatchIdentities, now: da
     )
     seeded = first_row(con.execute("SELECT count(*) FROM seed"))
     if not seeded or not seeded[0]:
-        return
+        return bool(known and known[0]), False
     ids = ", ".join(IDENTIFIER_FIELDS)
     seed = "customer_id IN (SELECT customer_id FROM seed)"
     stored = (
@@ -116,26 +118,34 @@ def _occurrences(con: duckdb.DuckDBPyConnection, batch: BatchIdentities, now: da
         f"UNION ALL SELECT event_id, true, occurred_at, {ids} FROM events WHERE {seed})"
     )
     _view(con, "occ", _unpivot(stored, list(IDENTIFIER_FIELDS)), append=True)
+    return True, True
 
 
-def _keys(con: duckdb.DuckDBPyConnection) -> None:
+def _keys(con: duckdb.DuckDBPyConnection, known: bool, seeded: bool) -> None:
     """`keys`: every identifier of the subgraph once, with its count, first/last time in the batch, the
     rows holding it (`rs`) and its stored identity; plus the seed customers' stored identities no row of
-    the subgraph holds any more."""
+    the subgraph holds any more. Into an empty store (or with no stored row in the subgraph) the join
+    with the stored identities (and the filters for stored rows) are left out."""
+    new = "FILTER (WHERE r >= 0)" if seeded else ""
+    stored = (
+        "i.customer_id AS old_customer, i.source AS old_source, i.first_seen AS old_first, i.last_seen AS old_last"
+        if known else "NULL::VARCHAR AS old_customer, NULL::VARCHAR AS old_source, NULL::TIMESTAMP AS old_first, "
+        "NULL::TIMESTAMP AS old_last"
+    )
+    join = "LEFT JOIN identities i ON i.id_type = k.id_type AND i.value = k.value" if known else ""
     _view(
         con, "keys",
-        """
-        SELECT k.*, i.customer_id AS old_customer, i.source AS old_source, i.first_seen AS old_first,
-               i.last_seen AS old_last
+        f"""
+        SELECT k.*, {stored}
         FROM (
-            SELECT id_type, value, count(*) AS n, min(occurred_at) FILTER (WHERE r >= 0) AS first_seen,
-                   max(occurred_at) FILTER (WHERE r >= 0) AS last_seen, bool_or(r >= 0) AS is_new, list(r) AS rs
+            SELECT id_type, value, count(*) AS n, min(occurred_at) {new} AS first_seen,
+                   max(occurred_at) {new} AS last_seen, {"bool_or(r >= 0)" if seeded else "true"} AS is_new,
+                   list(r) AS rs
             FROM occ GROUP BY id_type, value
-        ) k LEFT JOIN identities i ON i.id_type = k.id_type AND i.value = k.value
+        ) k {join}
         """
     )
-    seeded = first_row(con.execute("SELECT count(*) FROM seed"))
-    if seeded and seeded[0]:
+    if seeded:
         _view(
             con, "keys",
             "SELECT id_type, value, 0, NULL, NULL, false, [], customer_id, source, first_seen, "
@@ -402,8 +412,8 @@ def resolve_identities(
     Runs inside the caller's transaction."""
     _configured_blocklist(con, settings, now, salt)
     try:
-        _occurrences(con, batch, now)
-        _keys(con)
+        known, seeded = _occurrences(con, batch, now)
+        _keys(con, known, seeded)
         _overshared_blocklist(con, settings, now)
         graph = _components(con, batch.size)
         _assign_customers(con, now)
