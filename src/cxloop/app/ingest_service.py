@@ -110,7 +110,7 @@ def ingest(
 ) -> dict[str, Any]:
     """Ingest `path` as one batch; return its counts (they add up to rows_read).
 
-    `timings`, when given, receives the seconds spent per stage (read, stage, batch, rejects, judge,
+    `timings`, when given, receives the seconds spent per stage (read, plan, stage, batch, rejects, judge,
     identity, write, commit) for benchmarks and profiling; it is not part of the returned counts.
     """
     clock = Stopwatch(timings)
@@ -119,7 +119,8 @@ def ingest(
     fmt = detect_format(path, profile.format)
     with clock("read"):
         read = read_export(path, fmt=fmt, encoding=profile.encoding, delimiter=profile.delimiter, sheet=profile.sheet)
-    plan = _plan(ws, source, profile, fmt, read, str(path))
+    with clock("plan"):
+        plan = _plan(ws, source, profile, fmt, read, str(path))
     now = datetime.now(UTC).replace(tzinfo=None)
     batch_id = f"{now:%Y%m%dT%H%M%S}-{secrets.token_hex(3)}"
     con = ws.con

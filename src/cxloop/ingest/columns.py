@@ -96,6 +96,11 @@ def may_hold_control(column: pa.ChunkedArray | pa.Array) -> bool:
         if spans is None:
             return True
         data, start, end = spans
-        if len(start) and _CONTROL[data[start.min() : end.max()]].any():
+        if not len(start):
+            continue
+        window = data[start.min() : end.max()]
+        # two plain comparisons rule out most columns; the table lookup only sees the few low bytes
+        low = window[window < 0x20]
+        if (len(low) and _CONTROL[low].any()) or (window == 0x7F).any():
             return True
     return False
