@@ -213,8 +213,9 @@ def _components(con: duckdb.DuckDBPyConnection, size: int) -> _Graph:
     slot = np.where(rows >= 0, rows, size - 1 - rows) if stored else rows
     rep = np.full(size + stored, -1, dtype=np.int64)
     rep[slot] = node  # one of the row's identifiers (any one: all of them link to it)
-    linked = rep[slot] != node
-    labels = component_labels(n_nodes, node[linked], rep[slot][linked])  # 0..k-1
+    root = rep[slot]
+    linked = root != node
+    labels = component_labels(n_nodes, node[linked], root[linked])  # 0..k-1
     index = np.flatnonzero(rep >= 0)
     row = np.where(index < size, index, size - 1 - index) if stored else index
     row_comp = labels[rep[index]]
@@ -347,7 +348,7 @@ def _comp_customers(con: duckdb.DuckDBPyConnection, n_comps: int) -> pa.Array:
 
 def _write_identities(con: duckdb.DuckDBPyConnection, graph: _Graph, by_comp: pa.Array, source: str) -> None:
     """Replace the subgraph's identities (blocklisted ones link no customer) and drop emptied customers."""
-    nodes = graph.nodes.append_column("customer_id", by_comp.take(pa.array(graph.labels)))
+    nodes = graph.nodes.append_column("customer_id", pa.DictionaryArray.from_arrays(pa.array(graph.labels), by_comp))
     con.register("nodes", nodes)
     stored = first_row(con.execute("SELECT count(*) FROM (SELECT 1 FROM identities LIMIT 1)"))
     if stored and stored[0]:
@@ -379,7 +380,8 @@ def _point_rows(con: duckdb.DuckDBPyConnection, graph: _Graph, by_comp: pa.Array
     new = graph.row >= 0
     comp = np.full(size, -1, dtype=np.int64)
     comp[graph.row[new]] = graph.row_comp[new]
-    customer = by_comp.take(pa.array(comp, mask=comp < 0))
+    # dictionary-encoded over the components' ids: no copy of an id per row (DuckDB reads it as is)
+    customer = pa.DictionaryArray.from_arrays(pa.array(comp, mask=comp < 0), by_comp)
     seeded = first_row(con.execute("SELECT count(*) FROM seed"))
     if not seeded or not seeded[0]:
         return customer
