@@ -125,3 +125,29 @@ def test_blocklist_configured_and_overshared(tmp_path: Path) -> None:
     assert any(t == "device" and v == "SHAREDKIOSK" and r.startswith("seen with 5 distinct email")
                for t, v, r in blocked)
     assert customers == 3 + 5 + 1
+
+
+def test_new_customers_numbered_by_first_row_and_named_by_first_key(tmp_path: Path) -> None:
+    """Within a batch, customers are created in the order their first row appears (`created_seq`), so a
+    later merge of two of them keeps the one seen first; ids come from the component's smallest key."""
+    import hashlib
+
+    ws = Workspace.init(tmp_path / "ws")
+    try:
+        rows = [(1, ("13800000009", "", "")), (2, ("13800000001", "z@x.cn", "")), (3, ("13800000009", "", ""))]
+        ingest(ws, _write(tmp_path / "1.csv", rows), source="chat", profile=PROFILE)
+        first = dict(ws.con.execute("SELECT source_key, customer_id FROM records").fetchall())
+        created = dict(ws.con.execute("SELECT customer_id, created_seq FROM customers").fetchall())
+        ingest(ws, _write(tmp_path / "2.csv", [(4, ("13800000001", "", "SN-7")), (5, ("13800000009", "", "SN-7"))]),
+               source="chat", profile=PROFILE)
+        merged = dict(ws.con.execute("SELECT source_key, customer_id FROM records").fetchall())
+    finally:
+        ws.close()
+
+    def derived(key: str) -> str:
+        return "C" + hashlib.md5(key.encode()).hexdigest()[:15]
+
+    assert first["k1"] == first["k3"] == derived("phone:13800000009")
+    assert first["k2"] == derived("email:z@x.cn")  # 'email:…' < 'phone:…'
+    assert created[first["k1"]] < created[first["k2"]]  # row 1 comes first, although its key sorts last
+    assert set(merged.values()) == {first["k1"]}  # the merge keeps the customer created first
