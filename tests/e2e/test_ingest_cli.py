@@ -145,7 +145,9 @@ def test_killed_ingest_leaves_workspace_unchanged(workspace, tmp_path, sig) -> N
             "--map", "text=text", "--map", "nps=nps", "--map", "occurred_at=at", "-w", str(workspace)]
     seen_partial = []
     for delay in (0.8, 1.6, 2.4):
-        proc = subprocess.Popen(args, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, env=os.environ.copy())
+        # a test run started in the background inherits SIGINT ignored: give the child the default back
+        proc = subprocess.Popen(args, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, env=os.environ.copy(),
+                                preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL))
         time.sleep(delay)
         proc.send_signal(sig)
         proc.wait(timeout=120)
