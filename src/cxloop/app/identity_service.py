@@ -40,12 +40,12 @@ _TEMPS = ("seed", "comp_customer", "merged", "oldmap")
 _VIEWS = ("occ", "keys", "nodes", "comp_order")
 
 
-def _view(con: duckdb.DuckDBPyConnection, name: str, query: str, *, append: bool = False) -> pa.Table:
-    """Register the result of `query` as the Arrow view `name` (appended to it with `append`); return it."""
+def _view(con: duckdb.DuckDBPyConnection, name: str, query: str, *, after: pa.Table | None = None) -> pa.Table:
+    """Register the result of `query` (appended to the table `after`, when given) as the Arrow view `name`;
+    return it."""
     table: pa.Table = con.sql(query).to_arrow_table()
-    if append:
-        before = con.sql(f"SELECT * FROM {name}").to_arrow_table()
-        table = pa.concat_tables([before, table.rename_columns(before.schema.names).cast(before.schema)])
+    if after is not None:
+        table = pa.concat_tables([after, table.rename_columns(after.schema.names).cast(after.schema)])
     con.register(name, table)
     return table
 
@@ -91,7 +91,7 @@ def _occurrences(con: duckdb.DuckDBPyConnection, batch: BatchIdentities, now: da
     Returns (whether any identity is stored, whether any stored customer is touched: the seed)."""
     fields = ", ".join(batch.id_fields)
     new = f"SELECT seq AS r, NULL::VARCHAR AS key, NULL::BOOLEAN AS ev, occurred_at, {fields} FROM ({batch.rows})"
-    _view(con, "occ", _unpivot(new, batch.id_fields))
+    occ = _view(con, "occ", _unpivot(new, batch.id_fields))
     known = first_row(con.execute("SELECT count(*) FROM (SELECT 1 FROM identities LIMIT 1)"))
     probe = (
         "SELECT i.customer_id FROM identities i SEMI JOIN (SELECT DISTINCT id_type, value FROM occ) o "
@@ -118,7 +118,7 @@ def _occurrences(con: duckdb.DuckDBPyConnection, batch: BatchIdentities, now: da
         f"SELECT record_id AS key, false AS ev, occurred_at, {ids} FROM records WHERE {seed} "
         f"UNION ALL SELECT event_id, true, occurred_at, {ids} FROM events WHERE {seed})"
     )
-    _view(con, "occ", _unpivot(stored, list(IDENTIFIER_FIELDS)), append=True)
+    _view(con, "occ", _unpivot(stored, list(IDENTIFIER_FIELDS)), after=occ)
     return True, True
 
 
@@ -152,7 +152,7 @@ def _keys(con: duckdb.DuckDBPyConnection, known: bool, seeded: bool) -> pa.Table
             "SELECT id_type, value, 0, NULL, NULL, false, [], customer_id, source, first_seen, "
             "last_seen FROM identities WHERE customer_id IN (SELECT customer_id FROM seed) "
             "AND (id_type, value) NOT IN (SELECT id_type, value FROM keys)",
-            append=True,
+            after=keys,
         )
     return keys
 
@@ -199,7 +199,7 @@ def _components(con: duckdb.DuckDBPyConnection, keys: pa.Table, size: int) -> _G
     those are numbered 0..k-1 in no particular order: everything that must not depend on that order
     (which part of a split keeps an id, the order of new customers) goes by the component's first key or
     first row (`_assign_customers`, `_first_rows`). Ordering the identifiers by key instead cost a sort
-    of every key (~0.4 s per million); a graph of rows and identifiers, 3x longer to label.
+    of every key (~0.4 s per million); a graph of rows and identifiers took 3x longer to label.
     """
     blocked = first_row(con.execute(
         "SELECT count(*) FROM (SELECT 1 FROM keys k SEMI JOIN identity_blocklist b "
