@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import tempfile
 from pathlib import Path
 
@@ -130,8 +131,6 @@ def test_blocklist_configured_and_overshared(tmp_path: Path) -> None:
 def test_new_customers_numbered_by_first_row_and_named_by_first_key(tmp_path: Path) -> None:
     """Within a batch, customers are created in the order their first row appears (`created_seq`), so a
     later merge of two of them keeps the one seen first; ids come from the component's smallest key."""
-    import hashlib
-
     ws = Workspace.init(tmp_path / "ws")
     try:
         rows = [(1, ("13800000009", "", "")), (2, ("13800000001", "z@x.cn", "")), (3, ("13800000009", "", ""))]
