@@ -72,14 +72,20 @@ def eval_sentiment(path: Path, columns: Columns, lang: str = "auto") -> dict[str
 
 
 def eval_classify(
-    train: Path, test: Path, columns: Columns, *, oos_label: str | None = None, backend: str = "auto"
+    train: Path,
+    test: Path,
+    columns: Columns,
+    *,
+    oos_label: str | None = None,
+    backend: str = "auto",
+    tune_epochs: int = 8,
 ) -> dict[str, Any]:
     """Train the topic/intent classifier on `train` and score it on `test`."""
     from cxloop.text.classifier import TextClassifier
 
     train_data = columns.read(train)
     test_data = columns.read(test)
-    model = TextClassifier(backend=backend)
+    model = TextClassifier(backend=backend, tune_epochs=tune_epochs)
     if oos_label is not None and oos_label not in set(train_data.labels):
         raise InputError(
             f"{train}: no row has the out-of-scope label {oos_label!r} in column '{columns.label_col}'",
@@ -94,6 +100,7 @@ def eval_classify(
     out.update(evaluation.classify_metrics(test_data.labels, pred, oos_label=oos_label))
     out["docs_per_s"] = len(test_data) / max(elapsed, 1e-9)
     out["backend"] = model.backend
+    out["model_version"] = model.version
     return out
 
 
@@ -153,13 +160,15 @@ def topic_classifier_dir(ws: Workspace) -> Path:
     return ws.root / "models" / "topic_classifier"
 
 
-def train_topics(ws: Workspace, data: Path, columns: Columns, *, backend: str = "auto") -> dict[str, Any]:
+def train_topics(
+    ws: Workspace, data: Path, columns: Columns, *, backend: str = "auto", tune_epochs: int = 8
+) -> dict[str, Any]:
     """Train the topic classifier on labelled texts into `WS/models/topic_classifier/`."""
     from cxloop.text.classifier import TextClassifier
 
     labelled = columns.read(data)
     start = time.perf_counter()
-    model = TextClassifier(backend=backend).fit(labelled.texts, labelled.labels)
+    model = TextClassifier(backend=backend, tune_epochs=tune_epochs).fit(labelled.texts, labelled.labels)
     path = model.save(topic_classifier_dir(ws))
     return {
         "task": "train_topics",

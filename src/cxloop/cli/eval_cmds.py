@@ -26,6 +26,10 @@ TextCol = Annotated[str, typer.Option("--text-col", help="Column with the text."
 LabelCol = Annotated[str, typer.Option("--label-col", help="Column with the gold label.")]
 LabelMap = Annotated[str | None, typer.Option("--label-map", help="Relabel gold values, e.g. 0=neg,1=pos.")]
 Backend = Annotated[str, typer.Option("--backend", help="Features: tfidf, embeddings or auto.")]
+TuneEpochs = Annotated[int, typer.Option(
+    "--tune-epochs", min=0,
+    help="Epochs of fine-tuning the encoder's top layer (embeddings backend; 0 = frozen encoder, faster).",
+)]
 DataDir = Annotated[Path | None, typer.Option("--data-dir", help="Public data folder (default: shared/data).")]
 Subsample = Annotated[int | None, typer.Option("--subsample", help="Train on a stratified sample of N rows.")]
 
@@ -56,6 +60,7 @@ def eval_classify(
         str | None, typer.Option("--oos-label", help="Gold label of out-of-scope rows (taught as 'none').")
     ] = None,
     backend: Backend = "auto",
+    tune_epochs: TuneEpochs = 8,
     text_col: TextCol = "text",
     label_col: LabelCol = "label",
     label_map: LabelMap = None,
@@ -63,7 +68,8 @@ def eval_classify(
 ) -> None:
     """Train the topic/intent classifier on --train and score it on --test. 意图/主题分类评测。"""
     columns = service.Columns(text_col, label_col, None, label_map)
-    result = service.eval_classify(train, test, columns, oos_label=oos_label, backend=backend)
+    result = service.eval_classify(train, test, columns, oos_label=oos_label, backend=backend,
+                                   tune_epochs=tune_epochs)
     emit(result, fmt, rows=_metrics_rows(result), title="eval classify")
 
 
@@ -129,6 +135,7 @@ def train_matcher(
 def train_topics(
     data: Annotated[Path, typer.Option("--data", help="Labelled texts: text and topic label.")],
     backend: Backend = "auto",
+    tune_epochs: TuneEpochs = 8,
     text_col: TextCol = "text",
     label_col: LabelCol = "label",
     label_map: LabelMap = None,
@@ -138,7 +145,7 @@ def train_topics(
     """Train the workspace's topic classifier (used by `cxloop enrich`). 训练主题分类器。"""
     columns = service.Columns(text_col, label_col, None, label_map)
     with Workspace.open(find_workspace(workspace)) as ws:
-        result = service.train_topics(ws, data, columns, backend=backend)
+        result = service.train_topics(ws, data, columns, backend=backend, tune_epochs=tune_epochs)
     emit(result, fmt, title="train topics")
 
 

@@ -6,7 +6,9 @@ optional extra `cxloop[embeddings]`; 'auto' = embeddings when the extra is impor
 Model: a linear SVM (one-vs-rest `LinearSVC`) whose decision scores, plus (embeddings backend) weighted
 nearest-neighbour class similarities (`neighbours.py`, weight chosen out of fold), are turned into
 probabilities by a softmax with a temperature fitted on out-of-fold scores (temperature scaling, Guo et al.
-2017), so `confidences` are calibrated.
+2017), so `confidences` are calibrated. With embeddings, the encoder's top layer is also fine-tuned on the
+training texts (`tuning.py`, `tune_epochs`, 0 = off) and its probabilities are averaged with the linear
+model's (normalised geometric mean, equal weights): 3-fold CV on BANKING77 train 0.928 -> 0.932.
 
 Out of scope: when trained with `oos_label`, the rows with that label form one more class, and a text is
 answered "none" when its none-score (`_none_score`: P(oos) minus the best in-scope probability, minus, with
@@ -34,8 +36,9 @@ from sklearn.model_selection import StratifiedKFold
 from sklearn.svm import LinearSVC
 
 from cxloop.errors import InputError, UsageError
-from cxloop.text.embeddings import SentenceEncoder, embeddings_available
+from cxloop.text.embeddings import SentenceEncoder, TokenStates, embeddings_available
 from cxloop.text.neighbours import ClassSimilarity
+from cxloop.text.tuning import EncoderTuner, combine
 
 __all__ = ["NONE_LABEL", "TextClassifier"]
 
@@ -48,6 +51,10 @@ SEED = 0
 # train picks 0 (its paraphrase-rich classes gain nothing from it).
 NEIGHBOUR_WEIGHTS = (0.0, 1.0, 2.0, 4.0, 8.0)
 NONE_SIMILARITY_WEIGHT = 2.0
+# Weight of the fine-tuned encoder's probabilities against the linear model's (geometric mean): 3-fold CV on
+# BANKING77 train (85% of it) scored 0.9311 / 0.9318 / 0.9325 / 0.9325 / 0.9313 at 0.25 / 0.5 / 0.75 / 1 / 1.5.
+TUNED_WEIGHT = 1.0
+TUNED_LAYERS = 1
 
 
 def resolve_backend(backend: str) -> str:
@@ -87,19 +94,23 @@ class _Featurizer:
         self.char = TfidfVectorizer(analyzer="char_wb", ngram_range=(2, 5), sublinear_tf=True, min_df=1,
                                     dtype=np.float32)
 
-    def fit_transform(self, texts: Sequence[str]) -> tuple[sp.csr_matrix, np.ndarray | None]:
+    def fit_transform(
+        self, texts: Sequence[str], emb: np.ndarray | None = None
+    ) -> tuple[sp.csr_matrix, np.ndarray | None]:
         blocks = [self.word.fit_transform(texts), self.char.fit_transform(texts)]
-        return self._with_embeddings(blocks, texts)
+        return self._with_embeddings(blocks, texts, emb)
 
-    def transform(self, texts: Sequence[str]) -> tuple[sp.csr_matrix, np.ndarray | None]:
+    def transform(self, texts: Sequence[str], emb: np.ndarray | None = None) -> tuple[sp.csr_matrix, np.ndarray | None]:
         blocks = [self.word.transform(texts), self.char.transform(texts)]
-        return self._with_embeddings(blocks, texts)
+        return self._with_embeddings(blocks, texts, emb)
 
-    def _with_embeddings(self, blocks: list[Any], texts: Sequence[str]) -> tuple[sp.csr_matrix, np.ndarray | None]:
-        """The design matrix and the (unweighted, L2-normalised) embeddings, None for the tfidf backend."""
-        emb = None
+    def _with_embeddings(
+        self, blocks: list[Any], texts: Sequence[str], emb: np.ndarray | None
+    ) -> tuple[sp.csr_matrix, np.ndarray | None]:
+        """The design matrix and the (unweighted, L2-normalised) embeddings, None for the tfidf backend;
+        `emb` are the texts' embeddings when the caller has them already."""
         if self.backend == "embeddings":
-            emb = SentenceEncoder.shared().encode(texts)
+            emb = SentenceEncoder.shared().encode(texts) if emb is None else emb
             blocks.append(sp.csr_matrix((emb * self.embedding_weight).astype(np.float32)))
         return sp.hstack(blocks, format="csr"), emb
 
@@ -113,6 +124,7 @@ class TextClassifier:
         c: float | None = None,
         embedding_weight: float = 2.0,
         oos_recall_target: float = 0.9,
+        tune_epochs: int = 8,
     ) -> None:
         self.backend = resolve_backend(backend)
         # Chosen on a fixed 85/15 split of BANKING77 *train* (the official test is never used).
@@ -121,6 +133,10 @@ class TextClassifier:
         if not 0.0 < oos_recall_target <= 1.0:
             raise UsageError(f"oos_recall_target must be in (0, 1], not {oos_recall_target}")
         self.oos_recall_target = oos_recall_target
+        if tune_epochs < 0:
+            raise UsageError(f"tune_epochs must be >= 0, not {tune_epochs}")
+        self.tune_epochs = tune_epochs if self.backend == "embeddings" else 0
+        self._tuner: EncoderTuner | None = None
         self.oos_label: str | None = None
         self.threshold = 0.0
         self.temperature = 1.0
@@ -143,7 +159,8 @@ class TextClassifier:
             raise InputError("a classifier needs at least two distinct labels")
         self.oos_label = oos_label
         featurizer = _Featurizer(self.backend, self.embedding_weight)
-        x, emb = featurizer.fit_transform(texts)
+        emb, states = self._encode(texts)
+        x, emb = featurizer.fit_transform(texts, emb)
         self._svm = LinearSVC(C=self.c, random_state=SEED).fit(x, y)
         self._featurizer = featurizer
         self.classes_ = np.asarray(self._svm.classes_, dtype=object)
@@ -159,9 +176,19 @@ class TextClassifier:
             proba_oof = _softmax(scores_oof, self.temperature)
             none_oof = self._none_score(proba_oof, knn_oof if emb is not None else None)
             self.threshold = self._fit_threshold(none_oof, y == oos_label)
+        self._tuner = None
+        if states is not None:
+            self._tuner = EncoderTuner(TUNED_LAYERS, self.tune_epochs).fit(states, codes, len(self.classes_))
         digest = hashlib.sha256("\x1f".join(texts + list(y)).encode("utf-8")).hexdigest()[:10]
-        self.version = f"svm-{self.backend}-{digest}"
+        self.version = f"svm-{self.backend}{'-tuned' if self._tuner is not None else ''}-{digest}"
         return self
+
+    def _encode(self, texts: list[str]) -> tuple[np.ndarray | None, TokenStates | None]:
+        """Embeddings and top-layer token states when the encoder is fine-tuned (else both None: the
+        featurizer embeds by itself)."""
+        if self.tune_epochs <= 0:
+            return None, None
+        return SentenceEncoder.shared().encode_with_states(texts, TUNED_LAYERS)
 
     def _out_of_fold_scores(
         self, x: sp.csr_matrix, emb: np.ndarray | None, codes: np.ndarray
@@ -223,23 +250,35 @@ class TextClassifier:
         return int(np.flatnonzero(self.classes_ == self.oos_label)[0])
 
     # --- prediction ---------------------------------------------------------------------------------
-    def _scores(self, texts: Sequence[str]) -> tuple[np.ndarray, np.ndarray | None]:
-        """Calibrated class probabilities and the nearest-neighbour class similarities (None without)."""
+    def _scores(self, texts: Sequence[str]) -> tuple[np.ndarray, np.ndarray | None, np.ndarray]:
+        """The linear model's calibrated class probabilities, the nearest-neighbour class similarities (None
+        without embeddings) and the final probabilities (with the fine-tuned encoder's, when there is one)."""
         if self._svm is None or self._featurizer is None:
             raise UsageError("the classifier is not trained; call fit or load a saved one")
-        x, emb = self._featurizer.transform([str(t) for t in texts])
+        texts = [str(t) for t in texts]
+        emb, states = (None, None) if self._tuner is None else self._encode_for(texts)
+        x, emb = self._featurizer.transform(texts, emb)
         scores = _decision(self._svm, x)
         knn = self._neighbours.scores(emb) if self._neighbours is not None and emb is not None else None
         if knn is not None and self.neighbour_weight > 0:
             scores = scores + self.neighbour_weight * knn
-        return _softmax(scores, self.temperature), knn
+        proba = _softmax(scores, self.temperature)
+        if self._tuner is None or states is None:
+            return proba, knn, proba
+        return proba, knn, combine(proba, self._tuner.predict_proba(states), TUNED_WEIGHT)
+
+    def _encode_for(self, texts: list[str]) -> tuple[np.ndarray, TokenStates]:
+        assert self._tuner is not None
+        return SentenceEncoder.shared().encode_with_states(texts, self._tuner.layers)
 
     def predict_proba(self, texts: Sequence[str]) -> np.ndarray:
-        return self._scores(texts)[0]
+        return self._scores(texts)[2]
 
     def predict(self, texts: Sequence[str]) -> tuple[np.ndarray, np.ndarray]:
-        """Labels (object array; "none" for out of scope) and calibrated confidences in [0, 1]."""
-        proba, knn = self._scores(texts)
+        """Labels (object array; "none" for out of scope) and calibrated confidences in [0, 1]. The "none"
+        decision uses the linear model's probabilities (its threshold was set on their out-of-fold values);
+        the label among the in-scope classes and the confidence come from the final probabilities."""
+        linear, knn, proba = self._scores(texts)
         if self.oos_label is None or self.oos_label not in set(self.classes_):
             top = proba.argmax(axis=1)
             return self.classes_[top].astype(object), proba[np.arange(len(top)), top]
@@ -248,7 +287,7 @@ class TextClassifier:
         top = in_scope.argmax(axis=1)
         best_in = in_scope[np.arange(len(top)), top]
         labels = self.classes_[top].astype(object)
-        none = self._none_score(proba, knn) >= self.threshold
+        none = self._none_score(linear, knn) >= self.threshold
         labels[none] = NONE_LABEL
         return labels, np.where(none, 1.0 - best_in, best_in)
 
@@ -271,6 +310,7 @@ class TextClassifier:
                 f"{path} was trained with sentence embeddings: pip install 'cxloop[embeddings]' to use it"
             )
         model = cls.__new__(cls)
-        defaults = {"oos_recall_target": 0.9, "neighbour_weight": 0.0, "_neighbours": None}
+        defaults = {"oos_recall_target": 0.9, "neighbour_weight": 0.0, "_neighbours": None, "tune_epochs": 0,
+                    "_tuner": None}
         model.__dict__.update({**defaults, **state})  # files saved before these settings
         return model
