@@ -159,7 +159,7 @@ class TextClassifier:
             raise InputError("a classifier needs at least two distinct labels")
         self.oos_label = oos_label
         featurizer = _Featurizer(self.backend, self.embedding_weight)
-        emb, states = self._encode(texts)
+        emb, states = self._encode(texts, TUNED_LAYERS) if self.tune_epochs > 0 else (None, None)
         x, emb = featurizer.fit_transform(texts, emb)
         self._svm = LinearSVC(C=self.c, random_state=SEED).fit(x, y)
         self._featurizer = featurizer
@@ -183,12 +183,10 @@ class TextClassifier:
         self.version = f"svm-{self.backend}{'-tuned' if self._tuner is not None else ''}-{digest}"
         return self
 
-    def _encode(self, texts: list[str]) -> tuple[np.ndarray | None, TokenStates | None]:
-        """Embeddings and top-layer token states when the encoder is fine-tuned (else both None: the
-        featurizer embeds by itself)."""
-        if self.tune_epochs <= 0:
-            return None, None
-        return SentenceEncoder.shared().encode_with_states(texts, TUNED_LAYERS)
+    @staticmethod
+    def _encode(texts: list[str], layers: int) -> tuple[np.ndarray, TokenStates]:
+        """Embeddings and the token states entering the top `layers` layers (for the tuned encoder)."""
+        return SentenceEncoder.shared().encode_with_states(texts, layers)
 
     def _out_of_fold_scores(
         self, x: sp.csr_matrix, emb: np.ndarray | None, codes: np.ndarray
@@ -256,7 +254,7 @@ class TextClassifier:
         if self._svm is None or self._featurizer is None:
             raise UsageError("the classifier is not trained; call fit or load a saved one")
         texts = [str(t) for t in texts]
-        emb, states = (None, None) if self._tuner is None else self._encode_for(texts)
+        emb, states = (None, None) if self._tuner is None else self._encode(texts, self._tuner.layers)
         x, emb = self._featurizer.transform(texts, emb)
         scores = _decision(self._svm, x)
         knn = self._neighbours.scores(emb) if self._neighbours is not None and emb is not None else None
@@ -266,10 +264,6 @@ class TextClassifier:
         if self._tuner is None or states is None:
             return proba, knn, proba
         return proba, knn, combine(proba, self._tuner.predict_proba(states), TUNED_WEIGHT)
-
-    def _encode_for(self, texts: list[str]) -> tuple[np.ndarray, TokenStates]:
-        assert self._tuner is not None
-        return SentenceEncoder.shared().encode_with_states(texts, self._tuner.layers)
 
     def predict_proba(self, texts: Sequence[str]) -> np.ndarray:
         return self._scores(texts)[2]
