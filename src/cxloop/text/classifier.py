@@ -31,6 +31,7 @@ import joblib
 import numpy as np
 import scipy.sparse as sp
 from scipy.optimize import minimize_scalar
+from scipy.special import softmax
 from sklearn.feature_extraction.text import TfidfVectorizer
 from sklearn.model_selection import StratifiedKFold
 from sklearn.svm import LinearSVC
@@ -69,10 +70,7 @@ def resolve_backend(backend: str) -> str:
 
 
 def _softmax(z: np.ndarray, temperature: float) -> np.ndarray:
-    z = z / temperature
-    z = z - z.max(axis=1, keepdims=True)
-    e = np.exp(z)
-    return e / e.sum(axis=1, keepdims=True)
+    return np.asarray(softmax(z / temperature, axis=1))
 
 
 def _decision(svm: LinearSVC, x: sp.csr_matrix) -> np.ndarray:

@@ -23,6 +23,7 @@ import copy
 from typing import Any
 
 import numpy as np
+from scipy.special import softmax
 
 from cxloop.errors import UsageError
 from cxloop.text.embeddings import SentenceEncoder, TokenStates
@@ -38,9 +39,7 @@ WEIGHT_DECAY = 0.01
 def combine(base: np.ndarray, tuned: np.ndarray, weight: float) -> np.ndarray:
     """Normalised weighted geometric mean of two probability matrices (rows sum to 1)."""
     log = (np.log(np.clip(base, 1e-12, None)) + weight * np.log(np.clip(tuned, 1e-12, None))) / (1.0 + weight)
-    log -= log.max(axis=1, keepdims=True)
-    p = np.exp(log)
-    return np.asarray(p / p.sum(axis=1, keepdims=True), dtype=np.float64)
+    return np.asarray(softmax(log, axis=1), dtype=np.float64)
 
 
 def _additive_mask(mask: Any, dtype: Any) -> Any:
