@@ -117,7 +117,7 @@ def _record_frame(ctx: RuleContext, where: str, params: list[Any]) -> pd.DataFra
         "SELECT r.record_id, r.occurred_at, r.product, r.customer_id, r.channel, r.kind, r.nps, r.csat, "
         "r.text, r.department, e.topic_id, e.sentiment FROM records r LEFT JOIN enrichments e USING (record_id) "
         f"WHERE {pred} AND ({where}) ORDER BY r.occurred_at, r.record_id", [*changed, *params],
-    ).df()
+    ).df().astype(object).where(lambda f: f.notna(), None)
 
 
 def _record_alerts(ctx: RuleContext, rule: DetractorRule | ChurnRiskRule, frame: pd.DataFrame, kind: str,

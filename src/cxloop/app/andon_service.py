@@ -75,14 +75,15 @@ def _codes(column: pa.ChunkedArray) -> tuple[np.ndarray, list[str]]:
     return codes.astype(np.int64), [str(v) for v in encoded.dictionary.to_pylist()]
 
 
-def _as_reports(table: pa.Table, terms: bool) -> Reports:
+def _as_reports(table: pa.Table, terms: bool, data_start: datetime) -> Reports:
     product, products = _codes(table["product"])
     customer, _ = _codes(table["customer"])
     topic, topics = _codes(table["topic_id"])
     t = pc.cast(table["occurred_at"], pa.timestamp("s")).to_numpy().astype(np.int64)
     pairs = report_terms(table["tokens"] if terms else pa.array([], pa.list_(pa.string())), products)
     return Reports(record_id=table["record_id"].to_numpy(), t=t, product=product, customer=customer, topic=topic,
-                   evaluate=table["evaluate"].to_numpy().astype(bool), products=products, topics=topics, terms=pairs)
+                   evaluate=table["evaluate"].to_numpy().astype(bool), products=products, topics=topics, terms=pairs,
+                   data_start=int((data_start - EPOCH).total_seconds()))
 
 
 def _seconds(value: int) -> datetime:
@@ -90,16 +91,30 @@ def _seconds(value: int) -> datetime:
 
 
 def _reason(ctx: RuleContext, rule: AndonRule, issue: Issue, label: str) -> str:
-    s = issue.stats
+    """Why the hold fired, in the alert language: the count, and each baseline's test or why it was skipped."""
+    s, en = issue.stats, ctx.language == "en"
     opened = _seconds(issue.opened_t)
-    if ctx.language == "en":
-        return (f"{s['customers']} distinct customers reported {label} on {issue.product} in the {rule.window_days} "
-                f"days to {opened:%Y-%m-%d %H:%M} UTC; expected {s['expected']:.2f} (own last {rule.history_days} "
-                f"days: {s['history']} reports; other products: {s['other_items']} of {s['other_reports']} "
-                f"reports); Poisson p = {s['p_value']:.2g} < alpha {rule.alpha:g}.")
-    return (f"截至 {opened:%Y-%m-%d %H:%M} UTC 的 {rule.window_days} 天内，{s['customers']} 位不同客户反映 {issue.product} "
-            f"「{label}」；按本产品前 {rule.history_days} 天（{s['history']} 条）与其他产品（{s['other_items']}/"
-            f"{s['other_reports']} 条）的基线预期 {s['expected']:.2f}，泊松检验 p = {s['p_value']:.2g} < α = {rule.alpha:g}。")
+    share = s["reports"] / max(s["product_reports"], 1)
+    head = (f"{s['customers']} distinct customers reported {label} on {issue.product} in the {rule.window_days} days "
+            f"to {opened:%Y-%m-%d %H:%M} UTC ({s['reports']} of the product's {s['product_reports']} reports, "
+            f"{share:.0%}). " if en else
+            f"截至 {opened:%Y-%m-%d %H:%M} UTC 的 {rule.window_days} 天内，{s['customers']} 位不同客户反映 {issue.product}"
+            f"「{label}」（占该产品 {s['product_reports']} 条反馈中的 {s['reports']} 条，{share:.0%}）。")
+    if s["p_own"] < 1:
+        own = (f"Own history: {s['history']} reports in the previous {s['history_days']:g} days, conditional test "
+               f"p = {s['p_own']:.2g} < {rule.alpha:g}. " if en else
+               f"本产品此前 {s['history_days']:g} 天仅 {s['history']} 条，条件检验 p = {s['p_own']:.2g} < {rule.alpha:g}。")
+    else:
+        own = (f"Too little history to test ({s['history_days']:g} days): the issue makes up {share:.0%} of the "
+               f"product's reports (at least {rule.new_share:.0%} needed). " if en else
+               f"历史数据不足以检验（{s['history_days']:g} 天）：该问题占本产品反馈 {share:.0%}（需 ≥ {rule.new_share:.0%}）。")
+    if s["p_other"] < 1:
+        other = (f"Other products: {s['other_items']} of {s['other_reports']} reports, p = {s['p_other']:.2g}."
+                 if en else f"其他产品 {s['other_reports']} 条中 {s['other_items']} 条，p = {s['p_other']:.2g}。")
+    else:
+        other = (f"Other products: {s['other_items']} of {s['other_reports']} reports (too few to test)." if en else
+                 f"其他产品 {s['other_reports']} 条中 {s['other_items']} 条（不足以检验）。")
+    return head + own + other
 
 
 def _label(ctx: RuleContext, issue: Issue) -> str:
@@ -133,9 +148,10 @@ def andon_drafts(ctx: RuleContext, rule: AndonRule) -> AndonOutcome:
         return AndonOutcome([], {}, [])
     span_start = None if ctx.first_run else lo - timedelta(days=rule.window_days + rule.history_days)
     table = _reports(ctx, rule, span_start)
-    reports = _as_reports(table, rule.terms)
+    first = ctx.ws.con.execute("SELECT min(occurred_at) FROM records").fetchall()[0][0] or EPOCH
+    reports = _as_reports(table, rule.terms, first)
     opts = AndonOptions(customers=rule.customers, window_days=rule.window_days, history_days=rule.history_days,
-                        alpha=rule.alpha, min_expected=rule.min_expected, topics=_andon_topics(ctx, rule),
+                        alpha=rule.alpha, new_share=rule.new_share, topics=_andon_topics(ctx, rule),
                         terms=rule.terms)
     found = detect_issues(reports, opts, holds)
     customers = table["customer"].to_numpy()

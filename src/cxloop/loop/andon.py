@@ -35,15 +35,15 @@ class AndonOptions:
     customers: int = 3
     window_days: int = 7
     history_days: int = 56
-    alpha: float = 1e-4
-    min_expected: float = 0.05
+    alpha: float = 1e-6
+    new_share: float = 0.5
     topics: frozenset[str] = frozenset()  # the most specific topics that count (andon-marked)
     terms: bool = True
     link_overlap: float = 0.3
 
     @property
     def test(self) -> BaseRateTest:
-        return BaseRateTest(self.alpha, self.min_expected, self.window_days, self.history_days)
+        return BaseRateTest(self.alpha, self.window_days, self.new_share)
 
 
 @dataclass(frozen=True)
@@ -59,6 +59,7 @@ class Reports:
     products: list[str]
     topics: list[str]
     terms: ReportTerms
+    data_start: int  # seconds: the workspace's first report (history before it is unknown, not quiet)
 
 
 @dataclass(frozen=True)
@@ -154,14 +155,15 @@ def _triggers(reports: Reports, opts: AndonOptions, idx: np.ndarray, issue: np.n
     order = np.lexsort((t, issue))
     any_product = window_counts(issue[order], t[order], issue, t - w, t)
     other_items = any_product - win.items
-    other_reports = all_n[idx] - own_n[idx]
-    test = opts.test
-    expected = test.expected(win.history, other_items, other_reports, own_n[idx])
+    own_reports = own_n[idx]
+    other_reports = all_n[idx] - own_reports
+    available = np.clip((t - w - reports.data_start) / DAY, 0, opts.history_days)
     candidate = reports.evaluate[idx] & (win.distinct >= opts.customers)
     fired = np.zeros(len(idx), dtype=bool)
-    p = np.ones(len(idx))
-    p[candidate] = test.p_values(win.distinct[candidate], expected[candidate])
-    fired[candidate] = p[candidate] < opts.alpha
+    p_own, p_other = np.ones(len(idx)), np.ones(len(idx))
+    c = candidate
+    fired[c], p_own[c], p_other[c] = opts.test.fires(win.distinct[c], win.items[c], own_reports[c], win.history[c],
+                                                     available[c], other_items[c], other_reports[c])
     for key, after in blocked.items():  # on hold, or released: only reports after its last evidence
         fired &= ~((product == key[0]) & (issue == key[1]) & (t <= after))
     out: list[_Trigger] = []
@@ -170,10 +172,10 @@ def _triggers(reports: Reports, opts: AndonOptions, idx: np.ndarray, issue: np.n
     first = hits[np.r_[True, series[hits][1:] != series[hits][:-1]]] if len(hits) else hits
     for i in first:
         out.append(_Trigger((int(product[i]), int(issue[i])), int(t[i]), {
-            "customers": int(win.distinct[i]), "reports": int(win.items[i]), "expected": float(expected[i]),
-            "history": int(win.history[i]), "other_items": int(other_items[i]),
-            "other_reports": int(other_reports[i]), "product_reports": int(own_n[idx][i]),
-            "p_value": float(p[i]),
+            "customers": int(win.distinct[i]), "reports": int(win.items[i]), "history": int(win.history[i]),
+            "history_days": round(float(available[i]), 1), "other_items": int(other_items[i]),
+            "other_reports": int(other_reports[i]), "product_reports": int(own_reports[i]),
+            "p_own": float(p_own[i]), "p_other": float(p_other[i]),
         }))
     return out
 

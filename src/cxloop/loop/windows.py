@@ -18,7 +18,7 @@ from dataclasses import dataclass
 import numpy as np
 from scipy import stats
 
-__all__ = ["BaseRateTest", "SeriesWindows", "series_windows", "test_base_rate", "window_counts"]
+__all__ = ["BaseRateTest", "SeriesWindows", "series_windows", "window_counts"]
 
 
 @dataclass(frozen=True)
@@ -76,34 +76,50 @@ def series_windows(series: np.ndarray, t: np.ndarray, customer: np.ndarray, wind
 
 @dataclass(frozen=True)
 class BaseRateTest:
-    """A one-sided Poisson test of a window's count against the larger of two baselines.
+    """Is a window's count of customers unusual for this product? Two exact conditional tests for
+    comparing Poisson rates (the count c against a baseline count b with exposures e_c and e_b:
+    p = P(X >= c), X ~ Binomial(c + b, e_c / (e_c + e_b)); Przyborowski & Wilenski 1940):
 
-    - own history: the series' items in the `history_days` before the window, scaled to the window
-      (history * W / H; days before the data starts count as quiet);
-    - other products: the issue's share of the other products' reports in the same window, times this
-      product's reports in the window;
-    - and a floor `min_expected`, so that an issue never seen anywhere still needs `customers` reports.
-    Under the baseline rate, a window's count reaches significance with probability <= alpha: the
-    false-alarm rate per (product, issue) and window.
+    - own history: b = the series' reports in the `available` days before the window (at most
+      `history_days`), exposures W and `available` days;
+    - other products: b = the issue's reports on the other products in the same window, exposures the
+      product's and the other products' report counts.
+
+    A test can only reject when even b = 0 would give p < alpha; one that cannot (too little history, too
+    few other reports) is *not testable* and is skipped. A testable test must reject. When the own-history
+    test is not testable — the data start, a new product — the issue must instead make up at least `new_share` of
+    the product's reports in the window: without a baseline only an issue that dominates the product's
+    complaints stands out. Under the baseline rate a testable window fires with probability at most alpha
+    (the false-alarm rate per product, issue and window).
     """
 
     alpha: float
-    min_expected: float
     window_days: int
-    history_days: int
+    new_share: float
 
-    def expected(self, history: np.ndarray, other_items: np.ndarray, other_reports: np.ndarray,
-                 own_reports: np.ndarray) -> np.ndarray:
-        own = history * (self.window_days / self.history_days)
-        with np.errstate(divide="ignore", invalid="ignore"):
-            share = np.where(other_reports > 0, other_items / np.maximum(other_reports, 1), 0.0)
-        return np.maximum(np.maximum(own, share * own_reports), self.min_expected)
+    def p_own(self, count: np.ndarray, history: np.ndarray, available_days: np.ndarray) -> np.ndarray:
+        share = self.window_days / (self.window_days + np.maximum(available_days, 0.0))
+        return _exceeds(count, history, share)
 
-    def p_values(self, count: np.ndarray, expected: np.ndarray) -> np.ndarray:
-        """P(X >= count) for X ~ Poisson(expected)."""
-        return np.asarray(stats.poisson.sf(count - 1, expected), dtype=np.float64)
+    def p_other(self, count: np.ndarray, other_items: np.ndarray, own_reports: np.ndarray,
+                other_reports: np.ndarray) -> np.ndarray:
+        total = np.maximum(own_reports + other_reports, 1)
+        return _exceeds(count, other_items, np.where(other_reports > 0, own_reports / total, 1.0))
+
+    def fires(self, count: np.ndarray, items: np.ndarray, own_reports: np.ndarray, history: np.ndarray,
+              available_days: np.ndarray, other_items: np.ndarray, other_reports: np.ndarray
+              ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """(fired, p own history, p other products); p is 1 where a test is not testable."""
+        p_own = self.p_own(count, history, available_days)
+        own_testable = self.p_own(count, np.zeros_like(history), available_days) < self.alpha
+        p_other = self.p_other(count, other_items, own_reports, other_reports)
+        other_testable = self.p_other(count, np.zeros_like(other_items), own_reports, other_reports) < self.alpha
+        dominant = items >= self.new_share * np.maximum(own_reports, 1)
+        own_ok = np.where(own_testable, p_own < self.alpha, dominant)
+        other_ok = ~other_testable | (p_other < self.alpha)
+        return own_ok & other_ok, np.where(own_testable, p_own, 1.0), np.where(other_testable, p_other, 1.0)
 
 
-def test_base_rate(test: BaseRateTest, count: np.ndarray, expected: np.ndarray) -> np.ndarray:
-    """Whether each count is significantly above its expected value."""
-    return test.p_values(count, expected) < test.alpha
+def _exceeds(count: np.ndarray, baseline: np.ndarray, share: np.ndarray) -> np.ndarray:
+    """P(X >= count) for X ~ Binomial(count + baseline, share)."""
+    return np.asarray(stats.binom.sf(count - 1, count + baseline, np.clip(share, 0.0, 1.0)), dtype=np.float64)

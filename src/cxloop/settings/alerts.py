@@ -128,8 +128,9 @@ class AndonRule(_RuleBase):
     customers: int = Field(default=3, ge=2)
     window_days: int = Field(default=7, ge=1)
     history_days: int = Field(default=56, ge=7)
-    alpha: float = Field(default=1e-4, gt=0, lt=1)
-    min_expected: float = Field(default=0.05, gt=0)  # floor of the expected count (no history at all)
+    alpha: float = Field(default=1e-6, gt=0, lt=1)
+    new_share: float = Field(default=0.5, gt=0, le=1)  # without testable history: the issue's share of the
+    # product's reports in the window it needs
     topics: list[str] = Field(default_factory=lambda: ["quality"])  # marked andon = true (children inherit)
     terms: bool = True  # also issues the taxonomy does not know (distinctive co-bursting terms)
     compensation_cases: bool = True
@@ -238,14 +239,15 @@ language = "zh"           # zh or en: e-mail subjects and bodies
 
 # Andon: >= 3 distinct customers report one issue on one product within 7 days, and that count is
 # significantly above the product's own recent history and the issue's rate on the other products
-# (one-sided Poisson test at alpha) -> the product is held until released; a compensation case per customer.
+# (exact conditional tests at alpha; without history to test, the issue must be at least half of the
+# product's reports) -> the product is held until released, and a compensation case is opened per customer.
 [[alerts.rules]]
 name = "andon"
 kind = "andon"
 customers = 3
 window_days = 7
 history_days = 56
-alpha = 0.0001
+alpha = 0.000001       # false-alarm rate per product, issue and window (docs/loop.md)
 topics = ["quality"]      # taxonomy topics marked andon = true (children inherit)
 terms = true              # also issues the taxonomy does not know (distinctive terms bursting together)
 
