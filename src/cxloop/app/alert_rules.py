@@ -32,7 +32,7 @@ from cxloop.settings.alerts import (
     ThresholdRule,
 )
 
-__all__ = ["EVALUATORS", "EPOCH", "DataState", "RuleContext", "data_state", "topic_info"]
+__all__ = ["EPOCH", "EVALUATORS", "DataState", "RuleContext", "data_state", "topic_info"]
 
 EPOCH = datetime(1970, 1, 1)
 

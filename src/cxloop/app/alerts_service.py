@@ -178,7 +178,8 @@ def list_alerts(ws: Workspace, *, status: str | None = None, rule: str | None = 
     """`{"alerts": [...]}` newest data first; `since` is a length of data time (30d) or a date."""
     if status is not None and status not in ALERT_STATUSES:
         raise UsageError(f"--status {status!r}: use one of {', '.join(ALERT_STATUSES)}", field="status")
-    preds, params = [], []
+    preds: list[str] = []
+    params: list[Any] = []
     for column, value in (("s.status", status), ("a.rule", rule), ("a.product", product),
                           ("a.department", department)):
         if value is not None:

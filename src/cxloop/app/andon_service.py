@@ -98,16 +98,19 @@ def _reason(ctx: RuleContext, rule: AndonRule, issue: Issue, label: str) -> str:
     head = (f"{s['customers']} distinct customers reported {label} on {issue.product} in the {rule.window_days} days "
             f"to {opened:%Y-%m-%d %H:%M} UTC ({s['reports']} of the product's {s['product_reports']} reports, "
             f"{share:.0%}). " if en else
-            f"截至 {opened:%Y-%m-%d %H:%M} UTC 的 {rule.window_days} 天内，{s['customers']} 位不同客户反映 {issue.product}"
-            f"「{label}」（占该产品 {s['product_reports']} 条反馈中的 {s['reports']} 条，{share:.0%}）。")
+            f"截至 {opened:%Y-%m-%d %H:%M} UTC 的 {rule.window_days} 天内，{s['customers']} 位不同客户反映 "
+            f"{issue.product}「{label}」（占该产品 {s['product_reports']} 条反馈中的 {s['reports']} 条，"
+            f"{share:.0%}）。")
     if s["p_own"] < 1:
         own = (f"Own history: {s['history']} reports in the previous {s['history_days']:g} days, conditional test "
                f"p = {s['p_own']:.2g} < {rule.alpha:g}. " if en else
-               f"本产品此前 {s['history_days']:g} 天仅 {s['history']} 条，条件检验 p = {s['p_own']:.2g} < {rule.alpha:g}。")
+               f"本产品此前 {s['history_days']:g} 天仅 {s['history']} 条，条件检验 p = {s['p_own']:.2g} "
+               f"< {rule.alpha:g}。")
     else:
         own = (f"Too little history to test ({s['history_days']:g} days): the issue makes up {share:.0%} of the "
                f"product's reports (at least {rule.new_share:.0%} needed). " if en else
-               f"历史数据不足以检验（{s['history_days']:g} 天）：该问题占本产品反馈 {share:.0%}（需 ≥ {rule.new_share:.0%}）。")
+               f"历史数据不足以检验（{s['history_days']:g} 天）：该问题占本产品反馈 {share:.0%}"
+               f"（需 ≥ {rule.new_share:.0%}）。")
     if s["p_other"] < 1:
         other = (f"Other products: {s['other_items']} of {s['other_reports']} reports, p = {s['p_other']:.2g}."
                  if en else f"其他产品 {s['other_reports']} 条中 {s['other_items']} 条，p = {s['p_other']:.2g}。")
@@ -203,7 +206,8 @@ def store_evidence(ws: Workspace, evidence: dict[str, list[tuple[str, str, datet
 
 _HOLDS = (
     "SELECT h.hold_id, h.product, h.issue, h.issue_key, h.rule, h.reason, h.stats, h.opened_at, h.alert_id, "
-    "s.status, CASE WHEN s.status = 'released' THEN s.changed_at END AS released_at, CASE WHEN s.status = 'released' THEN s.reason END AS release_reason, "
+    "s.status, CASE WHEN s.status = 'released' THEN s.changed_at END AS released_at, "
+    "CASE WHEN s.status = 'released' THEN s.reason END AS release_reason, "
     "s.initiative_id FROM holds h JOIN (SELECT * FROM hold_events QUALIFY row_number() OVER "
     "(PARTITION BY hold_id ORDER BY seq DESC) = 1) s USING (hold_id)"
 )

@@ -82,7 +82,8 @@ def open_cases(ws: Workspace, drafts: list[CaseDraft], *, actor: str, now: datet
                         d.opened_at, now])
         if d.records:
             ws.con.execute("INSERT INTO case_records SELECT ?, unnest(?)", [case_id, sorted(set(d.records))])
-        state = CaseState("new", d.priority, department=d.department, due_at=due_at(d.opened_at, d.priority, sla))
+        state = CaseState("new", d.priority, department=d.department,
+                          due_at=due_at(d.opened_at, d.priority, dict(sla)))
         _append(ws, case_id, state, actor, f"opened ({d.origin})", None, now)
         opened.append(case_id)
     return opened
@@ -153,7 +154,8 @@ def list_cases(ws: Workspace, *, status: str | None = None, origin: str | None =
     opened_at, due_at, ...}]}`, most recently opened first."""
     if status is not None and status not in (*CASE_STATUSES, "open"):
         raise UsageError(f"--status {status!r}: use one of {', '.join(CASE_STATUSES)} or open", field="status")
-    preds, params = [], []
+    preds: list[str] = []
+    params: list[Any] = []
     if status == "open":
         preds.append("list_contains(?, e.status)")
         params.append(list(OPEN_STATUSES))
@@ -175,8 +177,8 @@ def show_case(ws: Workspace, case_id: str) -> dict[str, Any]:
     row = _state(ws, case_id)
     records = [r[0] for r in ws.con.execute(
         "SELECT record_id FROM case_records WHERE case_id = ? ORDER BY record_id", [case_id]).fetchall()]
-    history = _rows(ws, "SELECT changed_at AS \"at\", actor, change, status, note FROM case_events WHERE case_id = ? ORDER BY seq",
-                    [case_id])
+    history = _rows(ws, "SELECT changed_at AS \"at\", actor, change, status, note FROM case_events "
+                        "WHERE case_id = ? ORDER BY seq", [case_id])
     return {**_public(row), "records": records, "history": history}
 
 

@@ -9,6 +9,7 @@ deliveries pending, and the next run sends them; a delivery that has a `sent` at
 
 from __future__ import annotations
 
+import functools
 import json
 import os
 from collections.abc import Callable
@@ -92,11 +93,10 @@ def _send_all(ws: Workspace, todo: list[tuple[str, list[str], str, int]], settin
                                [delivery_id, last + 1, utc_now(), f"sink {name!r} is no longer configured"])
                 dead += 1
                 continue
-            payload = _alert_payloads(ws, ids)
-            send = build_sender(sink, client)
+            send = functools.partial(build_sender(sink, client), delivery_id, _alert_payloads(ws, ids))
             kwargs: dict[str, Any] = {"sleep": sleep} if sleep is not None else {}
-            for attempt in send_with_retries(lambda: send(delivery_id, payload), retries=sink.retries,
-                                             backoff_s=sink.backoff_s, first_attempt=last + 1, **kwargs):
+            for attempt in send_with_retries(send, retries=sink.retries, backoff_s=sink.backoff_s,
+                                             first_attempt=last + 1, **kwargs):
                 ws.con.execute("INSERT INTO delivery_attempts VALUES (?, ?, ?, ?, ?)",
                                [delivery_id, attempt.attempt, utc_now(), attempt.outcome, attempt.error])
                 sent += attempt.outcome == "sent"

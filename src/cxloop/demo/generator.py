@@ -7,10 +7,9 @@ stage from `SeedSequence([seed, stage])`), vectorised with numpy, and writes one
 
 from __future__ import annotations
 
-from datetime import date, timedelta
-
 import time
 from dataclasses import dataclass, field
+from datetime import date, timedelta
 from pathlib import Path
 from typing import Any
 

@@ -43,7 +43,7 @@ class AndonOptions:
 
     @property
     def test(self) -> BaseRateTest:
-        return BaseRateTest(self.alpha, self.window_days, self.new_share)
+        return BaseRateTest(self.alpha, self.window_days, self.new_share, self.history_days)
 
 
 @dataclass(frozen=True)

@@ -15,12 +15,14 @@ __all__ = ["email_message", "render"]
 
 _TEMPLATES: dict[str, dict[str, tuple[str, str]]] = {
     "andon": {
-        "zh": ("Andon 停售：{product} · {issue}", "{customers} 位客户在 {days} 天内反映同一问题。{reason}"),
+        "zh": ("Andon 停售：{product} · {issue}",
+               "{customers} 位客户在 {days} 天内反映同一问题。{reason}"),
         "en": ("Andon hold: {product} · {issue}", "{customers} customers reported the same issue within "
                                                    "{days} days. {reason}"),
     },
     "repeat_contact": {
-        "zh": ("重复联系：客户 {customer} {days} 天内 {contacts} 次", "同一问题（{anchor}）{contacts} 次联系，已开工单。"),
+        "zh": ("重复联系：客户 {customer} {days} 天内 {contacts} 次",
+               "同一问题（{anchor}）{contacts} 次联系，已开工单。"),
         "en": ("Repeat contacts: customer {customer}, {contacts} in {days} days",
                "{contacts} contacts about one problem ({anchor}); a case was opened."),
     },
@@ -33,12 +35,14 @@ _TEMPLATES: dict[str, dict[str, tuple[str, str]]] = {
         "en": ("Churn or escalation risk: {product}", "Negative text with '{words}': {text}"),
     },
     "threshold": {
-        "zh": ("{metric} 低于阈值：{scope}（{period}）", "{metric} = {value}（n = {n}，95% CI {ci}），阈值 {op} {limit}"),
+        "zh": ("{metric} 超出阈值：{scope}（{period}）",
+               "{metric} = {value}（n = {n}，95% CI {ci}），阈值 {op} {limit}"),
         "en": ("{metric} past its threshold: {scope} ({period})",
                "{metric} = {value} (n = {n}, 95% CI {ci}); threshold {op} {limit}"),
     },
     "change": {
-        "zh": ("{metric} 显著变化：{scope}（{period}）", "{metric} 从 {prev} 变为 {value}（变化 {delta}，p = {p}，n = {n}）"),
+        "zh": ("{metric} 显著变化：{scope}（{period}）",
+               "{metric} 从 {prev} 变为 {value}（变化 {delta}，p = {p}，n = {n}）"),
         "en": ("Significant {metric} change: {scope} ({period})",
                "{metric} went from {prev} to {value} (change {delta}, p = {p}, n = {n})"),
     },

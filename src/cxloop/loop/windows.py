@@ -87,15 +87,17 @@ class BaseRateTest:
 
     A test can only reject when even b = 0 would give p < alpha; one that cannot (too little history, too
     few other reports) is *not testable* and is skipped. A testable test must reject. When the own-history
-    test is not testable — the data start, a new product — the issue must instead make up at least `new_share` of
-    the product's reports in the window: without a baseline only an issue that dominates the product's
-    complaints stands out. Under the baseline rate a testable window fires with probability at most alpha
+    test is not testable and the history is shorter than `history_days` — the data start, a new product —
+    the issue must instead make up at least `new_share` of the product's reports in the window: without a
+    baseline only an issue that dominates the product's complaints stands out. Under the baseline rate a
+    testable window fires with probability at most alpha
     (the false-alarm rate per product, issue and window).
     """
 
     alpha: float
     window_days: int
     new_share: float
+    history_days: int
 
     def p_own(self, count: np.ndarray, history: np.ndarray, available_days: np.ndarray) -> np.ndarray:
         share = self.window_days / (self.window_days + np.maximum(available_days, 0.0))
@@ -115,7 +117,8 @@ class BaseRateTest:
         p_other = self.p_other(count, other_items, own_reports, other_reports)
         other_testable = self.p_other(count, np.zeros_like(other_items), own_reports, other_reports) < self.alpha
         dominant = items >= self.new_share * np.maximum(own_reports, 1)
-        own_ok = np.where(own_testable, p_own < self.alpha, dominant)
+        full = available_days >= self.history_days  # a full history and too few customers: nothing unusual
+        own_ok = np.where(own_testable, p_own < self.alpha, ~full & dominant)
         other_ok = ~other_testable | (p_other < self.alpha)
         return own_ok & other_ok, np.where(own_testable, p_own, 1.0), np.where(other_testable, p_other, 1.0)
 

@@ -220,9 +220,19 @@ class AlertSettings(_Strict):
 class CaseSettings(_Strict):
     """Case SLAs (hours from opening to due, per priority) and the allowed resolution codes."""
 
-    sla_hours: dict[Priority, float] = Field(
+    sla_hours: dict[str, float] = Field(
         default_factory=lambda: {"urgent": 4.0, "high": 24.0, "normal": 72.0, "low": 168.0}
     )
+
+    @model_validator(mode="after")
+    def _priorities(self) -> CaseSettings:
+        unknown = sorted(set(self.sla_hours) - set(PRIORITIES))
+        missing = [p for p in PRIORITIES if p not in self.sla_hours]
+        if unknown or missing:
+            raise ValueError(f"sla_hours needs exactly the priorities {', '.join(PRIORITIES)}"
+                             f"{'; unknown: ' + ', '.join(unknown) if unknown else ''}"
+                             f"{'; missing: ' + ', '.join(missing) if missing else ''}")
+        return self
     resolution_codes: list[str] = Field(default_factory=lambda: [
         "fixed", "replaced", "refunded", "compensated", "explained", "workaround", "duplicate", "no_fault",
         "customer_unreachable", "other",
