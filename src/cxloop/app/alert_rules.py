@@ -195,6 +195,8 @@ def _metric_rows(ctx: RuleContext, rule: ThresholdRule | ChangeRule, compare: bo
                              "where": rule.where or None, "since": since}
     if compare:
         query["compare"] = "previous"
+    if ctx.upto.clock is not None:  # a bounded window (compare needs one), ending with the data's last day
+        query["asof"] = local_date(ctx.upto.clock, tz).isoformat()
     try:
         return list(compute_metric(ctx.ws, query)["rows"])
     except CxloopError as exc:
