@@ -17,7 +17,8 @@ CSV = """id,phone,when,product,text
 2,15100000002,2026-10-11 10:00,Pad Air,充电口松了，插上线也充不了电
 3,15100000003,2026-10-12 11:00,Pad Air,刚买一周充电口就坏了，根本充不进去
 """
-HOSTILE = "7,15100000007,2026-10-12 12:00,Watch S,<script>alert(1)</script>'; DROP TABLE records; -- 垃圾，退货！12315\n"
+HOSTILE = ("7,15100000007,2026-10-12 12:00,Watch S,"
+           "<script>alert(1)</script>'; DROP TABLE records; -- 垃圾，退货！12315\n")
 MAP = ["--channel", "ecommerce_review", "--kind", "complaint", "--map", "source_key=id", "--map", "phone=phone",
        "--map", "occurred_at=when", "--map", "product=product", "--map", "text=text"]
 
