@@ -240,7 +240,7 @@ def repeat_contact_drafts(ctx: RuleContext, rule: RepeatContactRule) -> list[Ale
     kinds = journey_config(ctx.ws).non_contact_kinds or [""]
     pred, params = ctx.changed_sql()
     contacts = ctx.ws.con.execute(
-        "WITH touched AS (SELECT DISTINCT r.customer_id FROM records r LEFT JOIN enrichments e USING (record_id) "
+        "WITH touched AS (SELECT DISTINCT r.customer_id FROM records r "
         f"WHERE r.customer_id IS NOT NULL AND {pred}) "
         "SELECT r.record_id, r.customer_id, r.occurred_at, r.case_id, e.topic_id, r.product, "
         f"{pred} AS evaluate FROM records r JOIN touched USING (customer_id) "
