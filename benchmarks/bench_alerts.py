@@ -190,7 +190,8 @@ def run(repeat: int = 3) -> list[dict[str, Any]]:
         results = measure_child(["benchmarks.bench_alerts", case, str(folder)], repeat)
         seconds = [r["seconds"] for r in results]
         last = results[-1]
-        rows.append({"case": case.replace("-", " "), "runs": len(results), "median_s": round(statistics.median(seconds), 2),
+        rows.append({"case": case.replace("-", " "), "runs": len(results),
+                     "median_s": round(statistics.median(seconds), 2),
                      "min_s": round(min(seconds), 2), "peak_rss_mb": round(max(r["peak_rss_mb"] for r in results)),
                      **{k: last[k] for k in ("alerts", "holds", "cases", "candidates", "series") if k in last}})
     floor = rows[0]["median_s"]
