@@ -162,3 +162,20 @@ def test_alerts_can_be_listed_acked_and_closed(cli: Callable[..., Any], workspac
     assert cli("alerts", "close", aid, "-w", workspace, "--format", "json").json()["status"] == "closed"
     again = cli("alerts", "ack", aid, "-w", workspace)
     assert again.code == 4 and "already closed" in again.stderr
+
+
+def test_cases_open_from_an_alert_or_a_complaint_record_take_their_facts(
+    cli: Callable[..., Any], workspace: Path, tmp_path: Path,
+) -> None:
+    _load(cli, workspace, tmp_path, ANDON)
+    _run(cli, workspace)
+    alert = cli("alerts", "list", "--rule", "andon", "-w", workspace, "--format", "json").json()["alerts"][0]
+    case = cli("cases", "create", "--from-alert", alert["alert_id"], "-w", workspace, "--format", "json").json()
+    assert (case["origin"], case["origin_ref"], case["product"]) == ("alert", alert["alert_id"], "Pad Air")
+    assert case["title"] == alert["title"] and sorted(case["records"]) == sorted(alert["records"])
+    record = alert["records"][0]
+    from_record = cli("cases", "create", "--from-record", record, "-w", workspace, "--format", "json").json()
+    assert (from_record["origin"], from_record["records"], from_record["product"]) == ("complaint", [record], "Pad Air")
+    assert from_record["customer_id"] and "充" in from_record["title"]
+    missing = cli("cases", "create", "--from-alert", "AL-nope", "-w", workspace)
+    assert missing.code == 3 and "alert 'AL-nope' not found" in missing.stderr
