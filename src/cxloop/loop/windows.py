@@ -35,9 +35,12 @@ def window_counts(sorted_keys: np.ndarray, sorted_t: np.ndarray, keys: np.ndarra
     """How many entries of (sorted_keys, sorted_t) — sorted by key, then time — have key `keys[i]` and a
     time in (lo[i], hi[i]]."""
     composite = _composite(sorted_keys, sorted_t)
-    right = np.searchsorted(composite, _composite(keys, hi), side="right")
-    left = np.searchsorted(composite, _composite(keys, lo), side="right")
-    return (right - left).astype(np.int64)
+    upper = _composite(keys, hi)
+    order = np.argsort(upper)  # searches with sorted needles are several times faster (cache locality)
+    counts = np.empty(len(keys), dtype=np.int64)
+    counts[order] = (np.searchsorted(composite, upper[order], side="right")
+                     - np.searchsorted(composite, _composite(keys[order], lo[order]), side="right"))
+    return counts
 
 
 def _composite(keys: np.ndarray, t: np.ndarray) -> np.ndarray:
@@ -61,13 +64,15 @@ def series_windows(series: np.ndarray, t: np.ndarray, customer: np.ndarray, wind
     start = np.searchsorted(comp, _composite(s[pos], ts[pos] - window_s), side="right")  # first inside
     items = pos - start + 1
     # repeats: the previous item of the same (series, customer), if inside a window with this item
-    by_customer = np.lexsort((ts, cu, s))
+    by_customer = _by_customer(s, cu, ts)
     same = (s[by_customer][1:] == s[by_customer][:-1]) & (cu[by_customer][1:] == cu[by_customer][:-1])
     prev_pos = by_customer[:-1][same]  # positions (in the time order) of predecessors
     rep_pos = by_customer[1:][same]
     close = ts[rep_pos] - ts[prev_pos] < window_s
     prev_pos, rep_pos = prev_pos[close], rep_pos[close]
     # item i counts repeat j when j <= i and t_i - W < t_p (same series): i in [j, last]
+    ahead = np.argsort(prev_pos)  # sorted needles: prev_pos in time order within each series
+    prev_pos, rep_pos = prev_pos[ahead], rep_pos[ahead]
     last = np.searchsorted(comp, _composite(s[prev_pos], ts[prev_pos] + window_s), side="left") - 1
     diff = np.bincount(rep_pos, minlength=n + 1) - np.bincount(last + 1, minlength=n + 1)
     repeats = np.cumsum(diff[:n])[pos]
@@ -77,6 +82,13 @@ def series_windows(series: np.ndarray, t: np.ndarray, customer: np.ndarray, wind
     where = order[pos]
     out[0, where], out[1, where], out[2, where] = items - repeats, items, hist_hi - hist_lo
     return SeriesWindows(distinct=out[0], items=out[1], history=out[2])
+
+
+def _by_customer(s: np.ndarray, cu: np.ndarray, ts: np.ndarray) -> np.ndarray:
+    """The order by (series, customer, time) of items already in (series, time) order."""
+    if len(cu) and 0 <= int(cu.min()) and int(cu.max()) < 1 << 32:  # one int64 key; a stable sort keeps time
+        return np.argsort((s.astype(np.int64) << 32) | cu.astype(np.int64), kind="stable")
+    return np.lexsort((ts, cu, s))
 
 
 @dataclass(frozen=True)
