@@ -86,7 +86,7 @@ def series_windows(series: np.ndarray, t: np.ndarray, customer: np.ndarray, wind
 
 def _by_customer(s: np.ndarray, cu: np.ndarray, ts: np.ndarray) -> np.ndarray:
     """The order by (series, customer, time) of items already in (series, time) order."""
-    if len(cu) and 0 <= int(cu.min()) and int(cu.max()) < 1 << 32:  # one int64 key; a stable sort keeps time
+    if len(cu) and int(cu.min()) >= 0 and int(cu.max()) < 1 << 32:  # one int64 key; a stable sort keeps time
         return np.argsort((s.astype(np.int64) << 32) | cu.astype(np.int64), kind="stable")
     return np.lexsort((ts, cu, s))
 
