@@ -86,6 +86,7 @@ class Settings(BaseModel):
     metrics: dict[str, Any] = Field(default_factory=dict)
     journeys: dict[str, Any] = Field(default_factory=dict)
     spark: dict[str, Any] = Field(default_factory=dict)
+    api: dict[str, Any] = Field(default_factory=dict)  # REST API limits: cxloop.access.policy.ApiSettings
 
     _tz = field_validator("timezone")(classmethod(lambda cls, v: _check_timezone(v)))
 
