@@ -45,6 +45,7 @@ class WorkspaceGate:
         self._generation = 0
         self._last_release = 0.0
         self._timer_pending = False
+        self.write_lock = threading.Lock()  # API writes take turns (one DuckDB transaction at a time)
         self._settings: tuple[float, Settings] | None = None
 
     # -- settings, reloaded when cxloop.toml changes ----------------------------------------------
