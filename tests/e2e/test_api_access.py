@@ -4,13 +4,12 @@ from __future__ import annotations
 
 import json
 import re
-from pathlib import Path
 
 import pytest
+from api_support import PARTNER_A, PARTNER_B, ApiWorkspace, bearer, build_workspace
 from fastapi.testclient import TestClient
 
 from cxloop.api import create_app
-from api_support import PARTNER_A, PARTNER_B, ApiWorkspace, bearer, build_workspace
 
 PUBLIC = {"/health", "/openapi.json", "/docs", "/login", "/logout", "/", "/docs/oauth2-redirect"}
 

@@ -53,10 +53,7 @@ def mask_identifier(value: str) -> str:
     """An account, openid, device serial: a namespace (`jd:`) and two characters at each end survive."""
     prefix, sep, rest = value.rpartition(":")
     body = rest if sep else value
-    if len(body) <= 4:
-        masked = "*" * len(body)
-    else:
-        masked = body[:2] + "*" * min(len(body) - 4, 6) + body[-2:]
+    masked = "*" * len(body) if len(body) <= 4 else body[:2] + "*" * min(len(body) - 4, 6) + body[-2:]
     return f"{prefix}{sep}{masked}"
 
 

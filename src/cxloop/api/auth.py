@@ -67,7 +67,7 @@ class ApiState:
             with gate.session(ANONYMOUS) as ws:
                 settings = api_settings(ws)
         except Exception:  # an absent or broken workspace answers 503 per request, not at start
-            settings = ApiSettings()
+            settings = ApiSettings.model_validate({})
         gate.wait, gate.retry_after = settings.lock_wait_seconds, settings.retry_after_seconds
         return cls(root=root, gate=gate, settings=settings)
 

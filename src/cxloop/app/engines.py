@@ -41,7 +41,7 @@ def open_engine(ws: Workspace, engine: str | Any, tables: Iterable[str]) -> Engi
     if not isinstance(engine, str):
         return scoped_engine(ws, engine)  # type: ignore[no-any-return,unused-ignore]
     if engine == "duckdb":
-        return scoped_engine(ws, DuckDBEngine(ws.con))  # type: ignore[no-any-return]
+        return scoped_engine(ws, DuckDBEngine(ws.con))  # type: ignore[no-any-return,unused-ignore]
     if engine == "spark":
         from cxloop.engines.spark_engine import SparkEngine, export_parquet
 
@@ -49,6 +49,6 @@ def open_engine(ws: Workspace, engine: str | Any, tables: Iterable[str]) -> Engi
         export_parquet(ws.con, folder, tables)
         cfg = ws.settings.spark
         conf = {k: v for k, v in cfg.items() if k.startswith("spark.")}
-        return scoped_engine(  # type: ignore[no-any-return]
+        return scoped_engine(  # type: ignore[no-any-return,unused-ignore]
             ws, SparkEngine.for_folder(folder, master=str(cfg.get("master", "local[2]")), conf=conf))
     raise UsageError(f"--engine {engine!r}: use {' or '.join(ENGINES)}", field="engine")

@@ -103,18 +103,17 @@ def _where(ws: Workspace, base: str, query: RecordQuery) -> tuple[list[str], lis
 
         preds.append("r.customer_id = ?")
         params.append(find_customer_id(ws, query.customer))
-    for name, value in (("topic", query.topic), ("sentiment", query.sentiment)):
-        if value:
-            column = "topic_id" if name == "topic" else name
+    for column, wanted in (("topic_id", query.topic), ("sentiment", query.sentiment)):
+        if wanted:
             preds.append(f"r.record_id IN (SELECT record_id FROM enrichments WHERE {column} = ?)")
-            params.append(value)
+            params.append(wanted)
     if query.since or query.until:
         row = first_row(ws.con.execute(f"SELECT max(occurred_at) FROM {base}"))
         latest = row[0] if row else None
-        for name, value, op in (("since", query.since, ">="), ("until", query.until, "<")):
-            if value:
+        for name, bound, op in (("since", query.since, ">="), ("until", query.until, "<")):
+            if bound:
                 preds.append(f"r.occurred_at {op} ?")
-                params.append(_time(ws, value, name, latest))
+                params.append(_time(ws, bound, name, latest))
     return preds, params
 
 
