@@ -32,6 +32,5 @@ class ApiSettings(BaseModel):
     lock_wait_seconds: float = Field(5.0, ge=0)                # wait for a CLI writer before answering 503
     retry_after_seconds: int = Field(2, ge=1)                  # the Retry-After of a 503
     secure_cookies: Literal["auto", "always", "never"] = "auto"  # auto: Secure when the request came over HTTPS
-    max_page: int = Field(1000, ge=1)                          # the largest `limit` of a list route
 
     _rates = field_validator("rate_limit", "login_failures")(classmethod(lambda cls, v: _check_rate(v)))
