@@ -16,7 +16,8 @@ def test_users_tokens_and_audit(cli, workspace: Path, monkeypatch) -> None:
     assert added.code == 0, added.stderr
     assert set(added.json()) == {"user", "role", "token"} and added.json()["role"] == "admin"
     assert re.fullmatch(r"cxl_[0-9a-f]{12}_[A-Za-z0-9_-]{43}", added.json()["token"])
-    sf = cli("users", "add", "sf-express", "--role", "partner", "--partner", "顺丰", "-w", workspace, "--format", "json")
+    sf = cli("users", "add", "sf-express", "--role", "partner", "--partner", "顺丰", "-w", workspace,
+             "--format", "json")
     assert sf.json()["user"] == "sf-express"
     created = cli("tokens", "create", "li", "-w", workspace, "--format", "json").json()
     assert set(created) == {"user", "token"} and created["user"] == "li" and created["token"] != added.json()["token"]

@@ -8,6 +8,8 @@ times; errors as `{"error": {code, message, file, row, field}}` with one status 
 
 from __future__ import annotations
 
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import Any
 
@@ -57,10 +59,16 @@ def _openapi(app: FastAPI) -> dict[str, Any]:
 
 def create_app(root: Path) -> FastAPI:
     """A FastAPI app serving the workspace at `root`."""
-    app = FastAPI(title="cxloop", version=__version__, docs_url=None, redoc_url=None,
+    state = ApiState.for_workspace(root)
+
+    @asynccontextmanager
+    async def lifespan(_: FastAPI) -> AsyncIterator[None]:
+        yield
+        state.gate.close()  # the workspace file is free the moment the server stops
+
+    app = FastAPI(title="cxloop", version=__version__, docs_url=None, redoc_url=None, lifespan=lifespan,
                   description="Customer-experience data of one cxloop workspace. 客户体验数据接口。"
                               " Conventions, roles and scoping: docs/api.md.")
-    state = ApiState.for_workspace(root)
     app.state.cx = state
     install_error_handlers(app)
     app.add_middleware(BodyLimitMiddleware, settings=state.settings)

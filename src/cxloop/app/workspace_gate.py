@@ -12,8 +12,10 @@ while a CLI command holds the file waits up to `wait` seconds, then fails with `
 
 from __future__ import annotations
 
+import atexit
 import threading
 import time
+import weakref
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -29,6 +31,15 @@ from cxloop.store import connect, writer_waiting
 __all__ = ["WorkspaceGate"]
 
 _POLL = 0.02
+_OPEN: weakref.WeakSet[WorkspaceGate] = weakref.WeakSet()
+
+
+@atexit.register
+def _close_all() -> None:
+    """Close the shared connections before the interpreter stops its threads (a connection closed by a
+    timer thread during finalisation aborts the process)."""
+    for gate in list(_OPEN):
+        gate.close()
 
 
 class WorkspaceGate:
@@ -47,6 +58,7 @@ class WorkspaceGate:
         self._timer_pending = False
         self.write_lock = threading.Lock()  # API writes take turns (one DuckDB transaction at a time)
         self._settings: tuple[float, Settings] | None = None
+        _OPEN.add(self)
 
     # -- settings, reloaded when cxloop.toml changes ----------------------------------------------
     def settings(self) -> Settings:
