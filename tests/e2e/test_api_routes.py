@@ -205,3 +205,37 @@ def test_login_throttling(client: TestClient, api_ws: ApiWorkspace) -> None:
     blocked = _login(client, "ann", "pw-ann-secret")  # even the right password, for a while
     assert blocked.status_code == 429 and int(blocked.headers["retry-after"]) > 0  # type: ignore[attr-defined]
     assert _login(client, "pia", "pw-pia-secret").status_code == 429  # type: ignore[attr-defined]  # same client
+
+
+def test_search_index_answers_as_the_records_table(api_ws: ApiWorkspace) -> None:
+    """The time-sorted copy (records_index) and the direct scan of records give the same pages."""
+    from cxloop.access import OWNER, Principal, Role
+    from cxloop.app import Workspace
+    from cxloop.app.records_index import index_current, refresh_records_index
+    from cxloop.app.records_service import RecordQuery, search_records
+
+    queries = [RecordQuery(), RecordQuery(q="screen"), RecordQuery(limit=2), RecordQuery(sort="occurred_at", limit=3),
+               RecordQuery(filters={"product": "X5"}), RecordQuery(since="3d"), RecordQuery(customer="13800000005"),
+               RecordQuery(q="送", filters={"channel": "hotline"}, limit=1)]
+    principals = [OWNER, Principal("sf", Role.partner, partner="顺丰", via="token"),
+                  Principal("qa", Role.agent, department="quality", via="token")]
+
+    def pages(ws: Workspace) -> list[list[dict]]:
+        out = []
+        for principal in principals:
+            ws.principal = principal
+            for query in queries:
+                page = search_records(ws, query)
+                out.append(page["records"])
+                if page["next_cursor"]:
+                    nxt = RecordQuery(**{**query.__dict__, "cursor": page["next_cursor"]})
+                    out.append(search_records(ws, nxt)["records"])
+        return out
+
+    with Workspace.open(api_ws.root) as ws:
+        assert not index_current(ws)
+        direct = pages(ws)
+        ws.principal = OWNER
+        assert refresh_records_index(ws)["rows"] == 6 and index_current(ws)
+        assert pages(ws) == direct
+        assert any(len(p) for p in direct) and refresh_records_index(ws)["reused"] is True

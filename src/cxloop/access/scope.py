@@ -16,7 +16,7 @@ from cxloop.access.roles import Scope
 
 __all__ = ["ROW_TABLES", "scope_table"]
 
-ROW_TABLES = ("records", "events")
+ROW_TABLES = ("records", "events", "records_by_time")  # records_by_time: a sorted copy of records
 _BY_RECORD = ("enrichments", "metrics_topic_facts")
 
 

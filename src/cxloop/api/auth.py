@@ -12,7 +12,9 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+import logging
 import math
+import threading
 import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
@@ -27,6 +29,7 @@ from cxloop.access import Permission, Principal, Role
 from cxloop.access.policy import ApiSettings
 from cxloop.app.access import api_settings
 from cxloop.app.audit_service import record
+from cxloop.app.records_index import refresh_records_index
 from cxloop.app.sessions_service import LoginThrottle, session_principal
 from cxloop.app.users_service import principal_for_token
 from cxloop.app.workspace import Workspace
@@ -39,6 +42,8 @@ SESSION_COOKIE = "cxloop_session"
 CSRF_HEADER = "X-CSRF-Token"
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 ANONYMOUS = Principal(name="anonymous", role=Role.viewer, via="anonymous")
+SYSTEM = Principal(name="system", role=Role.admin, via="server")  # the server's own upkeep (never audited)
+log = logging.getLogger("cxloop.api")
 
 
 @dataclass
@@ -51,6 +56,27 @@ class ApiState:
     throttle: LoginThrottle = field(default_factory=LoginThrottle)
     limiter: SlidingWindowCounterRateLimiter = field(
         default_factory=lambda: SlidingWindowCounterRateLimiter(MemoryStorage()))
+
+    indexing: threading.Lock = field(default_factory=threading.Lock)
+    last_index_check: float = 0.0
+
+    def keep_index_fresh(self, *, now: bool = False) -> None:
+        """Rebuild the records search index in the background when it is stale (checked at most every 5 s;
+        one rebuild at a time). Requests meanwhile search `records` directly: slower, never wrong."""
+        if (not now and time.monotonic() - self.last_index_check < 5) or not self.indexing.acquire(blocking=False):
+            return
+        self.last_index_check = time.monotonic()
+
+        def job() -> None:
+            try:
+                with self.gate.session(SYSTEM) as ws:
+                    refresh_records_index(ws)
+            except Exception:  # a busy workspace or a failed rebuild: the next check tries again
+                log.warning("records search index not rebuilt", exc_info=True)
+            finally:
+                self.indexing.release()
+
+        threading.Thread(target=job, name="cxloop-records-index").start()
 
     def rate(self, key: str) -> None:
         item = parse(self.settings.rate_limit)

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, Query
+from fastapi import APIRouter, Depends, Query, Request
 
 from cxloop.access import Permission
-from cxloop.api.auth import access
+from cxloop.api.auth import access, state_of
 from cxloop.api.problems import ERROR_RESPONSES
 from cxloop.app import journeys_service as journeys
 from cxloop.app.access import scoped_status
@@ -31,6 +31,7 @@ def status(ws: Annotated[Ws, Depends(access(Permission.status_read))]) -> dict[s
 
 @router.get("/records", summary="Search records: full text (zh/en), filters, cursor pages", tags=["data"])
 def records(
+    request: Request,
     ws: Annotated[Ws, Depends(access(Permission.records_read))],
     q: Annotated[Opt, Query(max_length=200, description="Words that must all occur in the text.")] = None,
     channel: Opt = None, kind: Opt = None, product: Opt = None, source: Opt = None, region: Opt = None,
@@ -46,6 +47,7 @@ def records(
                                  ("agent_id", agent_id)) if v is not None}
     query = RecordQuery(q=q, filters=filters, topic=topic, sentiment=sentiment, customer=customer, since=since,
                         until=until, sort=sort, limit=limit, cursor=cursor)
+    state_of(request).keep_index_fresh()
     return search_records(ws, query)
 
 

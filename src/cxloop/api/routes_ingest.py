@@ -60,11 +60,15 @@ def ingest_file(
 ) -> dict[str, Any]:
     options = {"source": source, "channel": channel, "kind": kind, "map": parse_maps(map or []),
                "encoding": encoding, "date_format": date_format, "format": input_format, "timezone": timezone}
-    limit = state_of(request).settings.max_upload_bytes
-    return ingest_upload(ws, file.filename or "upload", file.file, options, limit=limit)
+    state = state_of(request)
+    result = ingest_upload(ws, file.filename or "upload", file.file, options, limit=state.settings.max_upload_bytes)
+    state.last_index_check = 0.0  # the next search rebuilds the index
+    return result
 
 
 @router.post("/ingest/rows", summary="Ingest JSON rows: the counts `cxloop ingest` prints")
 def ingest_json(request: Request, body: IngestRows, ws: Writer) -> dict[str, Any]:
-    options = body.model_dump(exclude={"rows"})
-    return ingest_rows(ws, body.rows, options, limit=state_of(request).settings.max_upload_bytes)
+    state = state_of(request)
+    result = ingest_rows(ws, body.rows, body.model_dump(exclude={"rows"}), limit=state.settings.max_upload_bytes)
+    state.last_index_check = 0.0  # the next search rebuilds the index
+    return result

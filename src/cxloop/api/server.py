@@ -63,6 +63,7 @@ def create_app(root: Path) -> FastAPI:
 
     @asynccontextmanager
     async def lifespan(_: FastAPI) -> AsyncIterator[None]:
+        state.keep_index_fresh(now=True)  # in the background: the server answers at once
         yield
         state.gate.close()  # the workspace file is free the moment the server stops
 

@@ -17,6 +17,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from cxloop.app.access import mask_rows, scoped_sql
+from cxloop.app.records_index import INDEX_TABLE, SPANS, index_current
 from cxloop.app.workspace import Workspace
 from cxloop.errors import NotFound, UsageError
 from cxloop.store import first_row
@@ -28,6 +29,7 @@ LIST_COLUMNS = ("record_id", "occurred_at", "channel", "kind", "product", "custo
                 "email", "nps", "csat", "ces", "rating")
 SORTS = {"-occurred_at": ("occurred_at", "DESC"), "occurred_at": ("occurred_at", "ASC")}
 _FILTERS = ("channel", "kind", "product", "source", "department", "partner", "region", "agent_id")
+_WINDOW = " /*window*/"
 _SPAN = re.compile(r"^(\d+)\s*([hdw])$")
 
 
@@ -80,7 +82,7 @@ def _time(ws: Workspace, value: str, name: str, latest: datetime | None) -> date
     return parsed.astimezone(UTC).replace(tzinfo=None)
 
 
-def _where(ws: Workspace, base: str, query: RecordQuery) -> tuple[list[str], list[Any]]:
+def _where(ws: Workspace, base: str, query: RecordQuery, indexed: bool) -> tuple[list[str], list[Any]]:
     preds: list[str] = []
     params: list[Any] = []
     for term in (query.q or "").split():
@@ -105,7 +107,8 @@ def _where(ws: Workspace, base: str, query: RecordQuery) -> tuple[list[str], lis
         params.append(find_customer_id(ws, query.customer))
     for column, wanted in (("topic_id", query.topic), ("sentiment", query.sentiment)):
         if wanted:
-            preds.append(f"r.record_id IN (SELECT record_id FROM enrichments WHERE {column} = ?)")
+            preds.append(f"r.{column} = ?" if indexed else
+                         f"r.record_id IN (SELECT record_id FROM enrichments WHERE {column} = ?)")
             params.append(wanted)
     if query.since or query.until:
         row = first_row(ws.con.execute(f"SELECT max(occurred_at) FROM {base}"))
@@ -126,6 +129,31 @@ def _enrichment_of(ws: Workspace, ids: list[str]) -> dict[str, tuple[Any, Any]]:
     return {r[0]: (r[1], r[2]) for r in rows}
 
 
+def _page(ws: Workspace, sql: str, params: list[Any], column: str, direction: str, anchor: datetime | None,
+          want: int) -> list[tuple[Any, ...]]:
+    """Rows of `sql` (ending in ORDER BY ... LIMIT ?), asked window by window from `anchor` outwards on the
+    time-sorted index (see `records_index`): the first window holding a full page is the answer."""
+    if anchor is None:
+        return ws.con.execute(sql.replace(_WINDOW, ""), [*params, want]).fetchall()
+    op = ">=" if direction == "DESC" else "<="
+    for span in SPANS:
+        if span is None:
+            return ws.con.execute(sql.replace(_WINDOW, ""), [*params, want]).fetchall()
+        bound = anchor - span if direction == "DESC" else anchor + span
+        windowed = sql.replace(_WINDOW, f" AND r.{column} {op} ?")
+        rows = ws.con.execute(windowed, [*params, bound, want]).fetchall()
+        if len(rows) >= want:
+            return rows
+    raise AssertionError("unreachable: the last window is unbounded")  # pragma: no cover
+
+
+def _anchor(ws: Workspace, column: str, direction: str, cursor_at: datetime | None) -> datetime | None:
+    if cursor_at is not None:
+        return cursor_at
+    row = first_row(ws.con.execute(f"SELECT {'max' if direction == 'DESC' else 'min'}({column}) FROM {INDEX_TABLE}"))
+    return row[0] if row else None
+
+
 def search_records(ws: Workspace, query: RecordQuery) -> dict[str, Any]:
     """`{"records": [{record_id, occurred_at, channel, kind, product, customer_id, text, ...}], "next_cursor"}`."""
     if query.sort not in SORTS:
@@ -133,23 +161,29 @@ def search_records(ws: Workspace, query: RecordQuery) -> dict[str, Any]:
     if query.limit < 1:
         raise UsageError("limit must be at least 1", field="limit")
     column, direction = SORTS[query.sort]
-    base = scoped_sql(ws, "records")
-    preds, params = _where(ws, base, query)
+    indexed = index_current(ws)
+    base = scoped_sql(ws, INDEX_TABLE if indexed else "records")
+    preds, params = _where(ws, base, query, indexed)
+    cursor_at = None
     if query.cursor:
-        at, rid = _decode_cursor(query.cursor, query.sort)
+        cursor_at, rid = _decode_cursor(query.cursor, query.sort)
         op = "<" if direction == "DESC" else ">"
         preds.append(f"(r.{column} {op} ? OR (r.{column} = ? AND r.record_id {op} ?))")
-        params += [at, at, rid]
-    cols = ", ".join(f"r.{c}" for c in LIST_COLUMNS)
-    where = f"WHERE {' AND '.join(preds)}" if preds else ""
-    sql = (f"SELECT {cols} FROM {base} r {where} "
+        params += [cursor_at, cursor_at, rid]
+    extra = ", r.topic_id, r.sentiment" if indexed else ""
+    cols = ", ".join(f"r.{c}" for c in LIST_COLUMNS) + extra
+    where = " AND ".join(["TRUE", *preds])
+    sql = (f"SELECT {cols} FROM {base} r WHERE {where}{_WINDOW} "
            f"ORDER BY r.{column} {direction}, r.record_id {direction} LIMIT ?")
-    rows = ws.con.execute(sql, [*params, query.limit + 1]).fetchall()
+    anchor = _anchor(ws, column, direction, cursor_at) if indexed else None
+    rows = _page(ws, sql, params, column, direction, anchor, query.limit + 1)
     more = len(rows) > query.limit
-    records = [dict(zip(LIST_COLUMNS, r, strict=True)) for r in rows[: query.limit]]
-    enriched = _enrichment_of(ws, [r["record_id"] for r in records])
-    for r in records:
-        r["topic_id"], r["sentiment"] = enriched.get(r["record_id"], (None, None))
+    keys = (*LIST_COLUMNS, "topic_id", "sentiment") if indexed else LIST_COLUMNS
+    records = [dict(zip(keys, r, strict=True)) for r in rows[: query.limit]]
+    if not indexed:
+        enriched = _enrichment_of(ws, [r["record_id"] for r in records])
+        for r in records:
+            r["topic_id"], r["sentiment"] = enriched.get(r["record_id"], (None, None))
     last = records[-1] if more and records else None
     return {
         "records": mask_rows(ws, records, texts=("text",), what="records"),
