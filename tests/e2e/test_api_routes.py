@@ -239,3 +239,21 @@ def test_search_index_answers_as_the_records_table(api_ws: ApiWorkspace) -> None
         assert refresh_records_index(ws)["rows"] == 6 and index_current(ws)
         assert pages(ws) == direct
         assert any(len(p) for p in direct) and refresh_records_index(ws)["reused"] is True
+
+
+def test_aggregate_cache_follows_every_write(client: TestClient, api_ws: ApiWorkspace, cli, tmp_path: Path) -> None:
+    def n() -> int:
+        return int(client.get("/api/v1/metrics/nps", headers=_h(api_ws)).json()["rows"][0]["n"])
+
+    assert n() == n() == 6
+    body = {"channel": "survey", "map": {"text": "t", "occurred_at": "at", "nps": "s"},
+            "rows": [{"t": "还行", "at": "2026-09-10 10:00", "s": "7"}]}
+    assert client.post("/api/v1/ingest/rows", json=body, headers=_h(api_ws)).status_code == 200
+    assert n() == 7  # a write through the API
+    client.app.state.cx.gate.close()  # type: ignore[attr-defined]  # the file is free: the CLI writes
+    rows = tmp_path / "more.csv"
+    rows.write_text("t,at,s\n一般,2026-09-11 10:00,6\n", encoding="utf-8")
+    added = cli("ingest", rows, "--channel", "survey", "--map", "text=t", "--map", "occurred_at=at", "--map", "nps=s",
+                "-w", api_ws.root)
+    assert added.code == 0, added.stderr
+    assert n() == 8  # a write by another process while the server had let go of the file

@@ -12,13 +12,16 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+import json
 import logging
 import math
 import threading
 import time
+from collections import OrderedDict
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any, TypeVar
 
 from fastapi import Request
 from limits import parse
@@ -44,6 +47,8 @@ SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 ANONYMOUS = Principal(name="anonymous", role=Role.viewer, via="anonymous")
 SYSTEM = Principal(name="system", role=Role.admin, via="server")  # the server's own upkeep (never audited)
 log = logging.getLogger("cxloop.api")
+T = TypeVar("T")
+_CACHE_SIZE = 256
 
 
 @dataclass
@@ -77,6 +82,27 @@ class ApiState:
                 self.indexing.release()
 
         threading.Thread(target=job, name="cxloop-records-index").start()
+
+    cache: OrderedDict[tuple[Any, ...], Any] = field(default_factory=OrderedDict)
+    cache_lock: threading.Lock = field(default_factory=threading.Lock)
+
+    def cached(self, ws: Workspace, name: str, params: dict[str, Any], compute: Callable[[], T]) -> T:
+        """`compute()`, or its result for the same aggregate query, scope and data (`data_generation`:
+        any write of this process or, while the file was free, of another one invalidates it). Only for
+        results that hold no row-level text or identifiers (they are masked and audited per request)."""
+        scope = ws.principal.scope
+        key = (name, json.dumps(params, sort_keys=True, default=str), scope.partner, scope.department,
+               self.gate.data_generation, self.gate.settings_version)
+        with self.cache_lock:
+            if key in self.cache:
+                self.cache.move_to_end(key)
+                return self.cache[key]
+        result = compute()
+        with self.cache_lock:
+            self.cache[key] = result
+            while len(self.cache) > _CACHE_SIZE:
+                self.cache.popitem(last=False)
+        return result
 
     def rate(self, key: str) -> None:
         item = parse(self.settings.rate_limit)
@@ -158,6 +184,9 @@ def access(permission: Permission | None, *, write: bool = False) -> Callable[[R
             with state.gate.write_lock:
                 if request.method not in SAFE_METHODS:
                     record(ws, "api.write", target=f"{request.method} {request.url.path}")
-                yield ws
+                try:
+                    yield ws
+                finally:
+                    state.gate.wrote()
 
     return dependency

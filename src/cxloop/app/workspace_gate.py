@@ -57,6 +57,8 @@ class WorkspaceGate:
         self._last_release = 0.0
         self._timer_pending = False
         self.write_lock = threading.Lock()  # API writes take turns (one DuckDB transaction at a time)
+        self.data_generation = 0  # grows whenever the data may have changed (cache keys use it)
+        self._closed_stamp: tuple[int, ...] | None = None
         self._settings: tuple[float, Settings] | None = None
         _OPEN.add(self)
 
@@ -67,19 +69,42 @@ class WorkspaceGate:
             self._settings = (mtime, load_settings(self.root))
         return self._settings[1]
 
+    @property
+    def settings_version(self) -> float:
+        return self._settings[0] if self._settings else -1.0
+
     # -- the shared connection --------------------------------------------------------------------
+    def _stamp(self) -> tuple[int, ...]:
+        """Size and modification time of the database file and its WAL: another process's write changes them."""
+        out: list[int] = []
+        for path in (self.root / DATABASE_FILE, self.root / (DATABASE_FILE + ".wal")):
+            try:
+                st = path.stat()
+                out += [st.st_size, st.st_mtime_ns]
+            except OSError:
+                out += [-1, -1]
+        return tuple(out)
+
     def _close_locked(self) -> None:
         if self._con is not None:
             self._con.close()
             self._con = None
             self._generation += 1
+            self._closed_stamp = self._stamp()
 
     def _try_open_locked(self) -> bool:
         try:
             self._con = connect(self.root / DATABASE_FILE)
         except Busy:
             return False
+        if self._closed_stamp is None or self._closed_stamp != self._stamp():
+            self.data_generation += 1  # first open, or someone wrote while the file was free
         return True
+
+    def wrote(self) -> None:
+        """Mark that a request of this process changed the data."""
+        with self._cond:
+            self.data_generation += 1
 
     def _acquire(self) -> duckdb.DuckDBPyConnection:
         deadline = time.monotonic() + self.wait
