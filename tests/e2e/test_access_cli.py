@@ -65,3 +65,29 @@ def test_users_tokens_and_audit(cli, workspace: Path, monkeypatch) -> None:
     assert tampered.code == 4 and tampered.json()["ok"] is False
     old = cli("audit", "--since", "yesterday-ish", "-w", workspace)
     assert old.code == 2 and "7d, 24h, 30m" in old.stderr
+
+
+def test_cli_as_a_user_masks_and_scopes_alike(cli, tmp_path: Path, monkeypatch) -> None:
+    """$CXLOOP_USER makes the CLI act as that user: the app layer masks and scopes as for the API."""
+    from api_support import build_workspace
+
+    root = build_workspace(tmp_path / "ws").root
+    owner = cli("customers", "show", "13800000002", "-w", root, "--format", "json").json()
+    assert {"type": "phone", "value": "13800000002"} in owner["identifiers"]
+    monkeypatch.setenv("CXLOOP_USER", "ann")
+    viewer = cli("customers", "show", "13800000002", "-w", root, "--format", "json")
+    assert {"type": "phone", "value": "138****0002"} in viewer.json()["identifiers"]
+    assert "13800000002" not in viewer.stdout
+    denied = cli("users", "list", "-w", root, "--format", "json")
+    assert denied.code == 6 and "users.manage" in denied.stderr
+    monkeypatch.setenv("CXLOOP_USER", "sf")
+    rows = cli("metrics", "nps", "--by", "partner", "-w", root, "--format", "json").json()["rows"]
+    assert [r["partner"] for r in rows] == ["顺丰"]
+    assert cli("customers", "show", "13800000002", "-w", root).code == 3  # not in the partner's scope
+    monkeypatch.setenv("CXLOOP_USER", "pia")
+    assert "13800000002" in cli("customers", "show", "13800000002", "-w", root, "--format", "json").stdout
+    monkeypatch.setenv("CXLOOP_USER", "nobody")
+    assert cli("status", "-w", root).code == 6
+    monkeypatch.delenv("CXLOOP_USER")
+    views = cli("audit", "--action", "pii.view", "-w", root, "--format", "json").json()["audit"]
+    assert [(v["actor"], v["via"]) for v in views] == [("pia", "cli")]

@@ -75,7 +75,8 @@ class ApiState:
         def job() -> None:
             try:
                 with self.gate.session(SYSTEM) as ws:
-                    refresh_records_index(ws)
+                    if not refresh_records_index(ws)["reused"]:
+                        self.gate.wrote()  # cached answers of "is the index current?" are now wrong
             except Exception:  # a busy workspace or a failed rebuild: the next check tries again
                 log.warning("records search index not rebuilt", exc_info=True)
             finally:

@@ -12,6 +12,7 @@ from cxloop.api.problems import ERROR_RESPONSES
 from cxloop.app import journeys_service as journeys
 from cxloop.app.access import scoped_status
 from cxloop.app.customers_service import show_customer
+from cxloop.app.records_index import index_current
 from cxloop.app.records_service import SORTS, RecordQuery, get_record, search_records
 from cxloop.app.workspace import Workspace
 
@@ -47,8 +48,11 @@ def records(
                                  ("agent_id", agent_id)) if v is not None}
     query = RecordQuery(q=q, filters=filters, topic=topic, sentiment=sentiment, customer=customer, since=since,
                         until=until, sort=sort, limit=limit, cursor=cursor)
-    state_of(request).keep_index_fresh()
-    return search_records(ws, query)
+    state = state_of(request)
+    indexed = state.cached(ws, "records_index.current", {}, lambda: index_current(ws))
+    if not indexed:
+        state.keep_index_fresh()
+    return search_records(ws, query, indexed=indexed)
 
 
 @router.get("/records/{record_id}", summary="One record with its raw row and enrichment", tags=["data"])

@@ -11,9 +11,9 @@ from typing import Any
 
 import duckdb
 
-from cxloop.access import OWNER, Principal
+from cxloop.access import OWNER, Principal, Role
 from cxloop.config import CONFIG_FILE, DATABASE_FILE, DEFAULT_CONFIG_TEXT, SALT_FILE, Settings, load_settings
-from cxloop.errors import Busy, UsageError, WorkspaceError
+from cxloop.errors import AuthError, Busy, UsageError, WorkspaceError
 from cxloop.store import announce_writer, connect, first_row
 
 __all__ = ["DEFAULT_LOCK_WAIT", "Workspace", "lock_wait"]
@@ -49,6 +49,18 @@ def _connect_waiting(root: Path, read_only: bool, wait: float) -> duckdb.DuckDBP
             except Busy:
                 if time.monotonic() >= deadline:
                     raise
+
+
+def _env_principal(con: duckdb.DuckDBPyConnection) -> Principal:
+    """$CXLOOP_USER: act at the CLI as that user (their rights, scope and masking), else as the owner."""
+    name = os.environ.get("CXLOOP_USER")
+    if not name:
+        return OWNER
+    row = first_row(con.execute(
+        "SELECT role, department, partner, pii, disabled_at FROM users WHERE user_name = ?", [name]))
+    if row is None or row[4] is not None:
+        raise AuthError(f"CXLOOP_USER={name!r}: no such enabled user; list them with 'cxloop users list'")
+    return Principal(name=name, role=Role(row[0]), department=row[1], partner=row[2], pii=bool(row[3]), via="cli")
 
 
 class Workspace:
@@ -89,9 +101,17 @@ class Workspace:
         wait: float | None = None,
     ) -> Workspace:
         """Open the workspace; a database locked by another process is retried for `wait` seconds
-        (default: `lock_wait()`) before `Busy` is raised."""
+        (default: `lock_wait()`) before `Busy` is raised. With $CXLOOP_USER set it acts as that user
+        (opened for writing: their unmasked views are audited)."""
         settings = load_settings(root, overrides)
-        return cls(root, settings, _connect_waiting(root, read_only, lock_wait() if wait is None else wait))
+        read_only = read_only and not os.environ.get("CXLOOP_USER")
+        con = _connect_waiting(root, read_only, lock_wait() if wait is None else wait)
+        try:
+            principal = _env_principal(con)
+        except BaseException:
+            con.close()
+            raise
+        return cls(root, settings, con, principal)
 
     def close(self) -> None:
         self.con.close()
