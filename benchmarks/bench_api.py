@@ -55,7 +55,7 @@ def prepare(root: Path) -> str:
     config = root / "cxloop.toml"
     if "[api]" not in config.read_text(encoding="utf-8"):
         with config.open("a", encoding="utf-8") as handle:
-            handle.write('\n[api]\nrate_limit = "10000000/minute"  # benchmarks/bench_api.py: one token, many clients\n')
+            handle.write('\n[api]\nrate_limit = "10000000/minute"  # bench_api: one token, many clients\n')
     with Workspace.open(root) as ws:
         users = {r[0] for r in ws.con.execute("SELECT user_name FROM users").fetchall()}
         token = (create_token(ws, "bench")["token"] if "bench" in users

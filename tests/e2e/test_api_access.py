@@ -110,7 +110,8 @@ def test_partner_sees_only_its_rows_by_id_search_aggregate_or_guess(client: Test
     assert status["records"] == 2 and status["batches"] is None and status["rejects"] is None
     for path in ("/api/v1/status", "/api/v1/metrics/nps?by=channel", "/api/v1/painpoints", "/api/v1/drivers",
                  "/api/v1/journeys/flows", "/api/v1/journeys/variants", "/api/v1/journeys/map",
-                 "/api/v1/journeys/worst", "/api/v1/journeys/episodes", "/api/v1/session", "/api/v1/emerging"):
+                 "/api/v1/journeys/worst", "/api/v1/journeys/episodes", "/api/v1/journeys/switching",
+                 "/api/v1/journeys/ivr", "/api/v1/session", "/api/v1/emerging"):
         response = client.get(path, headers=bearer(api_ws.tokens["sf"]))
         assert response.status_code == 200, (path, response.text)
         assert PARTNER_B not in response.text, path
