@@ -14,6 +14,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
 from cxloop.errors import ConfigError, WorkspaceError
+from cxloop.settings.alerts import DEFAULT_ALERTS_TOML, AlertSettings, CaseSettings
 
 __all__ = [
     "CONFIG_FILE",
@@ -86,6 +87,8 @@ class Settings(BaseModel):
     metrics: dict[str, Any] = Field(default_factory=dict)
     journeys: dict[str, Any] = Field(default_factory=dict)
     spark: dict[str, Any] = Field(default_factory=dict)
+    alerts: AlertSettings = Field(default_factory=AlertSettings)
+    cases: CaseSettings = Field(default_factory=CaseSettings)
     api: dict[str, Any] = Field(default_factory=dict)  # REST API limits: cxloop.access.policy.ApiSettings
 
     _tz = field_validator("timezone")(classmethod(lambda cls, v: _check_timezone(v)))
@@ -116,7 +119,8 @@ hash_identifiers = false           # store identifiers salted-hashed (salt in .c
 # text = "通话小结"
 # occurred_at = "来电时间"
 # phone = "主叫号码"
-"""
+
+""" + DEFAULT_ALERTS_TOML
 
 
 def find_workspace(explicit: str | Path | None) -> Path:

@@ -1,0 +1,4 @@
+"""The loop: alert rules, Andon holds, cases and their delivery — pure functions over tables and arrays.
+
+Nothing here opens the database; `cxloop.app` stores what these functions find.
+"""
