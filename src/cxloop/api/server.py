@@ -20,7 +20,15 @@ from fastapi.responses import HTMLResponse
 from fastapi.staticfiles import StaticFiles
 
 from cxloop import __version__
-from cxloop.api import pages, routes_admin, routes_analytics, routes_catalog, routes_data, routes_ingest
+from cxloop.api import (
+    pages,
+    routes_admin,
+    routes_analytics,
+    routes_catalog,
+    routes_data,
+    routes_ingest,
+    routes_loop,
+)
 from cxloop.api.auth import ApiState
 from cxloop.api.guards import BodyLimitMiddleware, SecurityHeadersMiddleware
 from cxloop.api.problems import install_error_handlers
@@ -85,7 +93,7 @@ def create_app(root: Path) -> FastAPI:
     def docs() -> HTMLResponse:
         return HTMLResponse(_DOCS)
 
-    for module in (routes_data, routes_analytics, routes_ingest, routes_catalog, routes_admin, pages):
+    for module in (routes_data, routes_analytics, routes_ingest, routes_catalog, routes_loop, routes_admin, pages):
         app.include_router(module.router)
     app.openapi = lambda: _openapi(app)  # type: ignore[method-assign]
     return app
