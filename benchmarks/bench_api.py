@@ -40,10 +40,11 @@ METRICS = "/api/v1/metrics/nps?by=month,channel"
 MISS_LUA = """
 math.randomseed(os.time())
 request = function()
-  local d = string.format("2026-%02d-%02d", math.random(6, 10), math.random(1, 28))
-  return wrk.format("GET", "/api/v1/metrics/nps?by=month,channel&asof=" .. d .. "&since=all")
+  local asof = os.date("!%Y-%m-%d", 1777593600 + 86400 * math.random(0, 183))  -- 2026-05-01 + 0..183 days
+  local since = math.random(30, 400) .. "d"
+  return wrk.format("GET", "/api/v1/metrics/nps?by=month,channel&asof=" .. asof .. "&since=" .. since)
 end
-"""
+"""  # ~68,000 distinct (asof, since): almost every request computes the full query
 
 
 def prepare(root: Path) -> str:
@@ -193,7 +194,8 @@ def main() -> None:
         notes = (f"{args.connections} concurrent connections, {args.duration} s per case (wrk 2 threads, on the same "
                  f"2 cores as the server); in-process floor: {args.runs} sequential calls of the app function "
                  f"(no HTTP, no auth). Viewer token (masked rows). Load average {load_end:.1f} at the end. "
-                 "The cache-miss case varies `asof` per request so every request computes the full query.")
+                 "The cache-miss case varies `asof` and `since` per request (~68,000 combinations) so nearly every "
+                 "request computes the full query.")
         append_section("REST API latency (bench_api)", rows, "python -m benchmarks.bench_api", notes, machine_line)
 
 
