@@ -16,6 +16,8 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
+import duckdb
+
 from cxloop.app.access import mask_rows, scoped_sql
 from cxloop.app.records_index import INDEX_TABLE, SPANS, index_current
 from cxloop.app.workspace import Workspace
@@ -159,12 +161,21 @@ def search_records(ws: Workspace, query: RecordQuery, *, indexed: bool | None = 
 
     `indexed`: whether the search index is current, when the caller knows (a server remembers it until its
     data changes); None checks (a few ms on a million records)."""
+    indexed = index_current(ws) if indexed is None else indexed
+    if indexed:
+        try:
+            return _search(ws, query, True)
+        except (duckdb.CatalogException, duckdb.TransactionException):
+            pass  # the index was being rebuilt under this request: the records table answers the same
+    return _search(ws, query, False)
+
+
+def _search(ws: Workspace, query: RecordQuery, indexed: bool) -> dict[str, Any]:
     if query.sort not in SORTS:
         raise UsageError(f"sort={query.sort!r}: use one of {', '.join(SORTS)}", field="sort")
     if query.limit < 1:
         raise UsageError("limit must be at least 1", field="limit")
     column, direction = SORTS[query.sort]
-    indexed = index_current(ws) if indexed is None else indexed
     base = scoped_sql(ws, INDEX_TABLE if indexed else "records")
     preds, params = _where(ws, base, query, indexed)
     cursor_at = None
