@@ -89,6 +89,7 @@ class Settings(BaseModel):
     spark: dict[str, Any] = Field(default_factory=dict)
     alerts: AlertSettings = Field(default_factory=AlertSettings)
     cases: CaseSettings = Field(default_factory=CaseSettings)
+    api: dict[str, Any] = Field(default_factory=dict)  # REST API limits: cxloop.access.policy.ApiSettings
 
     _tz = field_validator("timezone")(classmethod(lambda cls, v: _check_timezone(v)))
 

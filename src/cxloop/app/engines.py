@@ -13,6 +13,7 @@ from typing import Any, Protocol
 import ibis
 import pyarrow as pa
 
+from cxloop.app.access import scoped_engine
 from cxloop.app.workspace import Workspace
 from cxloop.engines import DuckDBEngine
 from cxloop.errors import UsageError
@@ -35,11 +36,12 @@ class Engine(Protocol):
 def open_engine(ws: Workspace, engine: str | Any, tables: Iterable[str]) -> Engine:
     """DuckDB on the workspace connection, or Spark over a current Parquet export of `tables`.
 
-    An already opened engine is passed through (to run many queries on one Spark session)."""
+    An already opened engine is passed through (to run many queries on one Spark session). Either way the
+    tables are narrowed to the principal's scope (`app.access`)."""
     if not isinstance(engine, str):
-        return engine  # type: ignore[no-any-return,unused-ignore]
+        return scoped_engine(ws, engine)  # type: ignore[no-any-return,unused-ignore]
     if engine == "duckdb":
-        return DuckDBEngine(ws.con)
+        return scoped_engine(ws, DuckDBEngine(ws.con))  # type: ignore[no-any-return,unused-ignore]
     if engine == "spark":
         from cxloop.engines.spark_engine import SparkEngine, export_parquet
 
@@ -47,5 +49,6 @@ def open_engine(ws: Workspace, engine: str | Any, tables: Iterable[str]) -> Engi
         export_parquet(ws.con, folder, tables)
         cfg = ws.settings.spark
         conf = {k: v for k, v in cfg.items() if k.startswith("spark.")}
-        return SparkEngine.for_folder(folder, master=str(cfg.get("master", "local[2]")), conf=conf)
+        return scoped_engine(  # type: ignore[no-any-return,unused-ignore]
+            ws, SparkEngine.for_folder(folder, master=str(cfg.get("master", "local[2]")), conf=conf))
     raise UsageError(f"--engine {engine!r}: use {' or '.join(ENGINES)}", field="engine")

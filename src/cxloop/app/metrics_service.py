@@ -14,6 +14,7 @@ import ibis.expr.types as ir
 import pandas as pd
 
 from cxloop.app import engines
+from cxloop.app.access import mask_rows
 from cxloop.app.engines import Engine
 from cxloop.app.metrics_emerging import label_issues, replay_start
 from cxloop.app.metrics_facts import FACTS_TABLE, facts_current, refresh_topic_facts
@@ -228,10 +229,10 @@ def rank_painpoints(
             topics = (topic, *tax.loc[tax["parent_id"] == topic, "topic_id"])
         texts = _frame(eng, pp.verbatims_expr(src, window, topics, product, verbatims,
                                               detractors=detractor_verbatims))
-        out["verbatims"] = [
+        out["verbatims"] = mask_rows(ws, [
             {k: (v.isoformat() if isinstance(v, pd.Timestamp) else v) for k, v in r.items()}
             for r in texts.to_dict("records")
-        ]
+        ], texts=("text",), what="verbatims")
     return out
 
 
