@@ -1,0 +1,131 @@
+"""The Ibis expressions the integrity checks read (pure builders; the app runs them).
+
+Months are local calendar months of `occurred_at` (data time). Scored responses are records with any of
+the canonical scores.
+"""
+
+from __future__ import annotations
+
+import ibis
+import ibis.expr.types as ir
+
+from cxloop.loop.integrity import SCORE_BOTTOM, SCORE_TOP
+from cxloop.metrics.timeframe import period_key
+
+__all__ = [
+    "BEGGING_PREFILTER",
+    "begging_candidates_expr",
+    "contradiction_candidates_expr",
+    "conversation_counts_expr",
+    "distribution_counts_expr",
+    "duplicate_pairs_expr",
+    "scored",
+    "scored_counts_expr",
+    "with_month",
+]
+
+SCORES = tuple(SCORE_TOP)
+# cue words any begging phrase contains; only texts with one of them reach the phrase model
+BEGGING_PREFILTER = ("五星|5星|五颗星|满分|10分|好评|满意|5分|五分|十分|返现|红包|有礼|优惠券|rate|star|full marks"
+                     "|10/10|10 out of|satisfied|highest|cash ?back|give (me|us)")
+
+
+def with_month(t: ir.Table, tz: str) -> ir.Table:
+    return t.mutate(month=period_key(t.occurred_at, "month", tz))
+
+
+def scored(records: ir.Table) -> ir.Table:
+    """Records with at least one score."""
+    r = records
+    return r.filter(r.nps.notnull() | r.csat.notnull() | r.ces.notnull() | r.rating.notnull())
+
+
+def conversation_counts_expr(records: ir.Table, tz: str) -> ir.Table:
+    """Per agent, channel and month: conversations with text (the denominator of the begging rate)."""
+    r = records.filter(records.agent_id.notnull(), records.text.notnull())
+    r = with_month(r, tz)
+    return r.group_by(["agent_id", "channel", "month"]).aggregate(n=r.count().cast("int64"), team=r.team.max())
+
+
+def begging_candidates_expr(records: ir.Table, tz: str, extra: tuple[str, ...] = ()) -> ir.Table:
+    """Agent conversations whose text holds a cue word (the phrase model reads only these)."""
+    pattern = BEGGING_PREFILTER + "".join("|" + ibis_escape(w) for w in extra)
+    r = records.filter(records.agent_id.notnull(), records.text.notnull())
+    r = r.filter(r.text.lower().re_search(pattern))
+    r = with_month(r, tz)
+    return r.select("record_id", "agent_id", "channel", "team", "month", "occurred_at", "text")
+
+
+def ibis_escape(word: str) -> str:
+    """A literal word inside an RE2 pattern."""
+    return "".join("\\" + c if c in r"\.^$|?*+()[]{}" else c for c in word.lower())
+
+
+def distribution_counts_expr(records: ir.Table, unit_fields: list[str], tz: str) -> ir.Table:
+    """Per unit field x unit x source x score x month: n answers and top-box answers."""
+    parts = []
+    base = with_month(records, tz)
+    for unit in unit_fields:
+        for score in SCORES:
+            t = base.filter(base[unit].notnull(), base[score].notnull())
+            parts.append(t.select(
+                unit_field=ibis.literal(unit), unit=t[unit].cast("string"), team=t.team, source=t.source,
+                field=ibis.literal(score), month=t.month,
+                top=ibis.cases((t[score].cast("float64") >= SCORE_TOP[score], 1), else_=0).cast("int64"),
+            ))
+    u = parts[0].union(*parts[1:]) if len(parts) > 1 else parts[0]
+    return u.group_by(["unit_field", "unit", "source", "field", "month"]).aggregate(
+        n=u.count().cast("int64"), top=u.top.sum().cast("int64"), team=u.team.max())
+
+
+def contradiction_candidates_expr(records: ir.Table, enrichments: ir.Table, tz: str, min_score: float) -> ir.Table:
+    """Scored responses whose comment is clearly negative or clearly positive (|sentiment| >= min)."""
+    r = scored(records)
+    e = enrichments.select(e_record_id=enrichments.record_id, sentiment_score=enrichments.sentiment_score)
+    j = r.inner_join(e, r.record_id == e.e_record_id)
+    j = j.filter(j.sentiment_score.abs() >= min_score)
+    j = with_month(j, tz)
+    return j.select("record_id", "source", "month", "agent_id", "team", "nps", "csat", "ces", "rating",
+                    "sentiment_score", "text")
+
+
+def scored_counts_expr(records: ir.Table, enrichments: ir.Table, tz: str) -> ir.Table:
+    """Per agent and month: scored responses that carry a sentiment (the contradiction rate's denominator)."""
+    r = scored(records)
+    r = r.filter(r.agent_id.notnull())
+    e = enrichments.select(e_record_id=enrichments.record_id, sentiment_score=enrichments.sentiment_score)
+    j = r.inner_join(e, r.record_id == e.e_record_id).filter(lambda t: t.sentiment_score.notnull())
+    j = with_month(j, tz)
+    return j.group_by(["agent_id", "month"]).aggregate(n=j.count().cast("int64"), team=j.team.max())
+
+
+def duplicate_pairs_expr(records: ir.Table, tz: str, hours: float) -> ir.Table:
+    """Consecutive scored answers of one respondent (customer, else phone/e-mail/account/openid) to one
+    source within `hours`, with identical scores: candidate duplicates (texts compared by the check)."""
+    r = scored(records)
+    who = ibis.coalesce(r.customer_id, r.phone, r.email, r.account, r.openid)
+    r = r.mutate(who=who, ep=r.occurred_at.epoch_seconds().cast("int64")).filter(lambda t: t.who.notnull())
+    w = ibis.window(group_by=[r.source, r.who], order_by=[r.ep, r.record_id])
+    lagged = r.mutate(
+        prev_record_id=r.record_id.lag().over(w), prev_ep=r.ep.lag().over(w), prev_text=r.text.lag().over(w),
+        **{f"prev_{s}": r[s].lag().over(w) for s in SCORES},
+    )
+    same = [lagged[s].identical_to(lagged[f"prev_{s}"]) for s in SCORES]
+    t = lagged.filter(lagged.prev_record_id.notnull(), (lagged.ep - lagged.prev_ep) <= int(hours * 3600), *same)
+    t = with_month(t, tz)
+    return t.select("record_id", "prev_record_id", "source", "month", "text", "prev_text",
+                    gap_hours=(t.ep - t.prev_ep).cast("float64") / 3600.0)
+
+
+def contradiction_of(nps: float | None, csat: float | None, rating: float | None, sentiment: float,
+                     min_score: float) -> tuple[str, float] | None:
+    """(score field, value) when a top score meets a clearly negative comment or a bottom score a clearly
+    positive one; CES is left out (an easy process can still anger)."""
+    for name, value in (("nps", nps), ("csat", csat), ("rating", rating)):
+        if value is None or value != value:
+            continue
+        if value >= SCORE_TOP[name] and sentiment <= -min_score:
+            return name, float(value)
+        if value <= SCORE_BOTTOM[name] and sentiment >= min_score:
+            return name, float(value)
+    return None
