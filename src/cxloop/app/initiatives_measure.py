@@ -16,6 +16,7 @@ from cxloop.app.workspace import Workspace
 from cxloop.loop import kr_measure as km
 from cxloop.loop.initiatives import attainment, elapsed_share, kr_status, month_bounds, next_review
 from cxloop.loop.key_results import KeyResultQuery, arms_relation, comparison_for, daily_stats_expr, kr_relation
+from cxloop.metrics.timeframe import to_utc
 
 __all__ = ["KrMeasurer"]
 
@@ -33,9 +34,15 @@ class KrMeasurer:
         self.tz = ws.settings.timezone
         self.cfg = ws.settings.initiatives
 
-    def daily(self, q: KeyResultQuery, comparison: KeyResultQuery | None = None) -> pd.DataFrame:
-        frame = self.eng.to_arrow(daily_stats_expr(arms_relation(self.src, q, comparison), q.metric, self.tz))
-        return frame.to_pandas()
+    def daily(self, q: KeyResultQuery, comparison: KeyResultQuery | None = None, *, since: date | None = None,
+              until: date | None = None) -> pd.DataFrame:
+        """Daily statistics of the treated (and comparison) arm, optionally only for local days [since, until)."""
+        t = arms_relation(self.src, q, comparison)
+        if since is not None:
+            t = t.filter(t.occurred_at >= to_utc(since, self.tz))
+        if until is not None:
+            t = t.filter(t.occurred_at < to_utc(until, self.tz))
+        return self.eng.to_arrow(daily_stats_expr(t, q.metric, self.tz)).to_pandas()
 
     def excluded(self, q: KeyResultQuery) -> int:
         if self.flagged is None:

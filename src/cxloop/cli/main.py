@@ -19,7 +19,9 @@ from cxloop.cli import (
     demo_cmd,
     eval_cmds,
     ingest_cmds,
+    initiatives_cmds,
     journeys_cmds,
+    manage_cmds,
     metrics_cmds,
     serve_cmd,
     text_cmds,
@@ -37,7 +39,7 @@ app = typer.Typer(
 )
 
 for module in (workspace_cmds, ingest_cmds, customers_cmds, journeys_cmds, metrics_cmds, demo_cmd, eval_cmds,
-               text_cmds, serve_cmd):
+               text_cmds, serve_cmd, initiatives_cmds, manage_cmds):
     module.register(app)
 
 

@@ -19,7 +19,9 @@ from cxloop.loop import effects as fx
 from cxloop.loop.effects import MENTION_SHARE
 from cxloop.loop.initiatives import month_bounds
 
-__all__ = ["DayWindow", "EffectPlan", "baseline_window", "effect_of", "monthly_series", "window_estimate"]
+__all__ = [
+    "DayWindow", "EffectPlan", "baseline_window", "effect_of", "monthly_series", "window_estimate", "window_sums",
+]
 
 
 @dataclass(frozen=True)
@@ -71,6 +73,11 @@ def _as_nps(s: pd.Series) -> pd.Series:
     """The NPS statistics of a mention_share row (its scored rows)."""
     return pd.Series({"n": s.get("nps_n", 0), "promoters": s.get("promoters", 0),
                       "detractors": s.get("detractors", 0)})
+
+
+def window_sums(frame: pd.DataFrame, w: DayWindow, arm: str = "T") -> pd.Series:
+    """The summed sufficient statistics of one arm over a window of local days."""
+    return _sum(frame, arm, w)
 
 
 def window_estimate(frame: pd.DataFrame, metric: str, w: DayWindow, arm: str = "T") -> fx.Estimate:
