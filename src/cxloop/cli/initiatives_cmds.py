@@ -25,7 +25,7 @@ import typer
 
 from cxloop.app import Workspace
 from cxloop.app import initiatives_service as svc
-from cxloop.cli.output import FormatOpt, OutputFormat, WorkspaceOpt, cli_command, emit
+from cxloop.cli.output import ExcludeFlaggedOpt, FormatOpt, OutputFormat, WorkspaceOpt, cli_command, emit
 from cxloop.config import find_workspace
 
 initiatives_app = typer.Typer(help="OKR initiatives with measured effect. 改进项目（OKR）与效果评估。",
@@ -33,11 +33,6 @@ initiatives_app = typer.Typer(help="OKR initiatives with measured effect. 改进
 kr_app = typer.Typer(help="Key results of an initiative.", no_args_is_help=True)
 
 MonthOpt = Annotated[str | None, typer.Option("--month", help="Review month, e.g. 2026-10 (default: latest).")]
-ExcludeFlaggedOpt = Annotated[
-    bool | None,
-    typer.Option("--exclude-flagged/--include-flagged",
-                 help="Leave responses flagged by 'cxloop integrity run' out (default: integrity.exclude_flagged)."),
-]
 ActorOpt = Annotated[str | None, typer.Option("--actor", help="Who does this (recorded in the history).")]
 WhereOpt = Annotated[list[str] | None, typer.Option("--where", help="FIELD=VALUE filter; repeat it (same field: OR).")]
 

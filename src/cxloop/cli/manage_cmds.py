@@ -22,8 +22,8 @@ from typing import Annotated
 import typer
 
 from cxloop.app import Workspace, cards_service, integrity_service, kpis_service, stars_service
-from cxloop.cli.initiatives_cmds import ExcludeFlaggedOpt, MonthOpt
-from cxloop.cli.output import FormatOpt, OutputFormat, WorkspaceOpt, cli_command, emit
+from cxloop.cli.initiatives_cmds import MonthOpt
+from cxloop.cli.output import ExcludeFlaggedOpt, FormatOpt, OutputFormat, WorkspaceOpt, cli_command, emit
 from cxloop.config import find_workspace
 
 cards_app = typer.Typer(help="Red/yellow complaint cards per team. 投诉红黄牌。", no_args_is_help=True)
