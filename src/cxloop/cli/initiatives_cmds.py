@@ -148,8 +148,11 @@ def progress(
     """Monthly summary: progress, effect and next review per initiative. 月度进展。"""
     with Workspace.open(find_workspace(workspace), read_only=True) as ws:
         data = svc.initiative_progress(ws, initiative_id, month=month, exclude_flagged=exclude_flagged)
-    rows = [{"initiative_id": i["initiative_id"], "next_review": i["next_review"], **r}
-            for i in data["initiatives"] for r in _kr_rows(i["key_results"])]
+    keys = ("kr_id", "metric", "baseline", "current", "target", "attainment", "status")
+    rows = [{"initiative_id": i["initiative_id"], **{k: r.get(k) for k in keys},
+             **{k: (r.get("effect") or {}).get(k) for k in ("difference", "p_value", "significant", "did")},
+             "next_review": i["next_review"]}
+            for i in data["initiatives"] for r in i["key_results"]]
     emit(data, fmt, rows=rows, title="initiative progress")
 
 
