@@ -13,7 +13,8 @@ MONTHS = ("2026-08", "2026-09", "2026-10")
 AGENTS = [f"C{i}" for i in range(1, 11)]
 STAFF_PHONE = "13900000001"  # agent C1's own phone
 CHAT = ["--source", "chat", "--channel", "chat", "--kind", "chat", "--map", "occurred_at=time",
-        "--map", "agent_id=agent", "--map", "team=team", "--map", "csat=csat", "--map", "text=text", "--map", "phone=phone"]
+        "--map", "agent_id=agent", "--map", "team=team", "--map", "csat=csat", "--map", "text=text",
+        "--map", "phone=phone"]
 SURVEY = ["--source", "survey", "--channel", "survey", "--kind", "survey_response", "--map", "occurred_at=time",
           "--map", "phone=phone", "--map", "nps=score", "--map", "product=product", "--map", "text=comment"]
 COMPLAINTS = ["--source", "complaints", "--channel", "hotline", "--kind", "complaint", "--map", "occurred_at=time",
