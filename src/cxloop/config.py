@@ -225,6 +225,17 @@ blocklist = []                     # identifiers that must never link customers 
 max_customers_per_identifier = 10  # an identifier seen with more distinct customers is blocklisted
 hash_identifiers = false           # store identifiers salted-hashed (salt in .cxloop-salt, not in the DB)
 
+# Initiatives, red/yellow cards, CX stars, metric integrity and the KPI tree (docs/loop_manage.md), e.g.:
+# [cards]
+# yellow_at = 3
+# red_at = 5
+# cx_weight = 0.2
+# [stars]
+# metric = "3e"
+# min_n = 30
+# [integrity]
+# exclude_flagged = false
+
 # A source profile maps an export's columns onto canonical fields, e.g.:
 # [sources.hotline]
 # channel = "hotline"
