@@ -66,14 +66,7 @@ def _contradictions(ws: Workspace, eng: Engine, src: Sources) -> tuple[list[ig.F
         return [], {"note": "no enrichments: score-text contradictions need sentiment (run cxloop enrich)"}
     cfg = ws.settings.integrity
     tz = ws.settings.timezone
-    cand = _frame(eng, iq.contradiction_candidates_expr(src.records, src.enrichments, tz, cfg.contradiction_min_score))
-    found = [iq.contradiction_of(r.nps, r.csat, r.rating, r.sentiment_score, cfg.contradiction_min_score)
-             for r in cand.itertuples()]
-    keep = [f is not None for f in found]
-    rows = cand[keep].copy()
-    rows["field"] = [f[0] for f in found if f is not None]
-    rows["score"] = [f[1] for f in found if f is not None]
-    rows["snippet"] = rows["text"].fillna("").str.slice(0, 120)
+    rows = _frame(eng, iq.contradictions_expr(src.records, src.enrichments, tz, cfg.contradiction_min_score))
     counts = _frame(eng, iq.scored_counts_expr(src.records, src.enrichments, tz))
     return ig.contradiction_flags(rows, counts, cfg.alpha), {"contradictions": len(rows)}
 
@@ -111,25 +104,31 @@ def _own_identifiers(ws: Workspace, eng: Engine, src: Sources) -> tuple[list[ig.
 
 
 def _attach_records(ws: Workspace, eng: Engine, src: Sources, flags: list[ig.Flag]) -> None:
-    """Fill the records of agent-month flags (begging: the agent's scored responses that month;
-    distribution: the unit's answers with that score in that source and month)."""
-    tz = ws.settings.timezone
-    base = iq.with_month(src.records, tz)
+    """Fill the records of the flags that cover a unit's answers (begging: the agent's scored responses that
+    month; distribution: the unit's answers with that score in that source and month), one join per
+    kind of selector."""
+    base = iq.with_month(src.records, ws.settings.timezone)
+    scored = iq.scored(base)
     begging = [f for f in flags if f.kind == "score_begging"]
     if begging:
-        sel = ibis.memtable(pd.DataFrame({"s_agent": [f.agent_id for f in begging],
-                                          "s_month": [f.month for f in begging], "s_i": range(len(begging))}))
-        r = iq.scored(base)
-        j = r.inner_join(sel, (r.agent_id == sel.s_agent) & (r.month.cast("date") == sel.s_month.cast("date")))
-        got = _frame(eng, j.select("s_i", "record_id"))
-        for i, g in got.groupby("s_i"):
-            begging[int(i)].records = sorted(set(begging[int(i)].records) | set(g["record_id"]))
-    for f in [f for f in flags if f.kind == "improbable_distribution"]:
-        unit_field = next(k for k in f.unit if k not in ("source", "score"))
-        score = f.unit["score"]
-        r = base.filter(base[unit_field] == f.unit[unit_field], base.source == f.unit["source"],
-                        base[score].notnull(), base.month.cast("date") == ibis.literal(f.month).cast("date"))
-        f.records = _frame(eng, r.select("record_id"))["record_id"].tolist()
+        _fill(eng, begging, scored, {"agent_id": [f.agent_id for f in begging]})
+    dist = [f for f in flags if f.kind == "improbable_distribution"]
+    shapes = sorted({(next(k for k in f.unit if k not in ("source", "score")), f.unit["score"]) for f in dist})
+    for unit_field, score in shapes:
+        group = [f for f in dist if unit_field in f.unit and f.unit["score"] == score]
+        _fill(eng, group, base.filter(base[score].notnull()),
+              {unit_field: [f.unit[unit_field] for f in group], "source": [f.unit["source"] for f in group]})
+
+
+def _fill(eng: Engine, flags: list[ig.Flag], rows: ibis.Table, keys: dict[str, list[Any]]) -> None:
+    """Set each flag's records to the rows matching its keys and month (one join for all the flags)."""
+    sel = ibis.memtable(pd.DataFrame({**{f"s_{k}": v for k, v in keys.items()},
+                                      "s_month": [f.month for f in flags], "s_i": range(len(flags))}))
+    cond = [rows[k].cast("string") == sel[f"s_{k}"] for k in keys]
+    cond.append(rows.month.cast("date") == sel.s_month.cast("date"))
+    got = _frame(eng, rows.inner_join(sel, cond).select("s_i", "record_id"))
+    for i, g in got.groupby("s_i"):
+        flags[int(i)].records = sorted(set(flags[int(i)].records) | set(g["record_id"]))
 
 
 _CHECKS = (_begging, _own_identifiers, _distribution, _contradictions, _duplicates)

@@ -15,7 +15,7 @@ from cxloop.metrics.timeframe import period_key
 __all__ = [
     "BEGGING_PREFILTER",
     "begging_candidates_expr",
-    "contradiction_candidates_expr",
+    "contradictions_expr",
     "conversation_counts_expr",
     "distribution_counts_expr",
     "duplicate_pairs_expr",
@@ -78,15 +78,25 @@ def distribution_counts_expr(records: ir.Table, unit_fields: list[str], tz: str)
         n=u.count().cast("int64"), top=u.top.sum().cast("int64"), team=u.team.max())
 
 
-def contradiction_candidates_expr(records: ir.Table, enrichments: ir.Table, tz: str, min_score: float) -> ir.Table:
-    """Scored responses whose comment is clearly negative or clearly positive (|sentiment| >= min)."""
+def contradictions_expr(records: ir.Table, enrichments: ir.Table, tz: str, min_score: float) -> ir.Table:
+    """Scored responses whose score contradicts their comment: a top score (NPS >= 9, CSAT 5, rating 5) with
+    sentiment <= -min, or a bottom score (NPS <= 2, CSAT 1, rating 1) with sentiment >= +min; `field` and
+    `score` name the first contradicting score. CES is left out (an easy process can still anger)."""
     r = scored(records)
     e = enrichments.select(e_record_id=enrichments.record_id, sentiment_score=enrichments.sentiment_score)
     j = r.inner_join(e, r.record_id == e.e_record_id)
     j = j.filter(j.sentiment_score.abs() >= min_score)
-    j = with_month(j, tz)
-    return j.select("record_id", "source", "month", "agent_id", "team", "nps", "csat", "ces", "rating",
-                    "sentiment_score", "text")
+    neg, pos = j.sentiment_score <= -min_score, j.sentiment_score >= min_score
+    branches = []
+    for name in ("nps", "csat", "rating"):
+        v = j[name].cast("float64")
+        bad = (v >= SCORE_TOP[name]) & neg | (v <= SCORE_BOTTOM[name]) & pos
+        branches.append((name, v, bad))
+    field = ibis.cases(*[(bad, name) for name, _, bad in branches], else_=ibis.null().cast("string"))
+    score = ibis.cases(*[(bad, v) for _, v, bad in branches], else_=ibis.null().cast("float64"))
+    j = with_month(j.mutate(field=field, score=score).filter(lambda t: t.field.notnull()), tz)
+    return j.select("record_id", "source", "month", "agent_id", "team", "field", "score", "sentiment_score",
+                    snippet=j.text.fill_null("").substr(0, 120))
 
 
 def scored_counts_expr(records: ir.Table, enrichments: ir.Table, tz: str) -> ir.Table:
@@ -115,17 +125,3 @@ def duplicate_pairs_expr(records: ir.Table, tz: str, hours: float) -> ir.Table:
     t = with_month(t, tz)
     return t.select("record_id", "prev_record_id", "source", "month", "text", "prev_text",
                     gap_hours=(t.ep - t.prev_ep).cast("float64") / 3600.0)
-
-
-def contradiction_of(nps: float | None, csat: float | None, rating: float | None, sentiment: float,
-                     min_score: float) -> tuple[str, float] | None:
-    """(score field, value) when a top score meets a clearly negative comment or a bottom score a clearly
-    positive one; CES is left out (an easy process can still anger)."""
-    for name, value in (("nps", nps), ("csat", csat), ("rating", rating)):
-        if value is None or value != value:
-            continue
-        if value >= SCORE_TOP[name] and sentiment <= -min_score:
-            return name, float(value)
-        if value <= SCORE_BOTTOM[name] and sentiment >= min_score:
-            return name, float(value)
-    return None
