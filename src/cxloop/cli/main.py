@@ -15,6 +15,8 @@ except ImportError:  # pragma: no cover
     from click import exceptions as click_exc  # type: ignore[no-redef]
 
 from cxloop.cli import (
+    alerts_cmds,
+    cases_cmds,
     customers_cmds,
     demo_cmd,
     eval_cmds,
@@ -39,7 +41,7 @@ app = typer.Typer(
 )
 
 for module in (workspace_cmds, ingest_cmds, customers_cmds, journeys_cmds, metrics_cmds, demo_cmd, eval_cmds,
-               text_cmds, serve_cmd, initiatives_cmds, manage_cmds):
+               text_cmds, alerts_cmds, cases_cmds, serve_cmd, initiatives_cmds, manage_cmds):
     module.register(app)
 
 
