@@ -28,6 +28,10 @@ from cxloop.app import Workspace
 from cxloop.app import initiatives_service as ini
 from cxloop.app import integrity_service as integ
 from cxloop.app import metrics_service as metrics
+from cxloop.app.alerts_service import run_alerts
+from cxloop.app.andon_service import list_holds
+from cxloop.app.cards_service import list_cards, run_cards
+from cxloop.app.cases_service import close_case, list_cases
 from cxloop.app.demo_service import SummarySection, build_demo
 from cxloop.app.stars_service import compute_stars
 from cxloop.app.text_catalog_service import import_topics
@@ -70,6 +74,7 @@ def demo(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Demo]:
     truth = json.loads(Path(out["ground_truth"]).read_text(encoding="utf-8"))
     ws = Workspace.open(root / "ws")
     integ.run_integrity(ws)
+    run_alerts(ws, actor="test", deliver=False)
     yield Demo(ws, truth)
     ws.close()
 
@@ -152,3 +157,30 @@ def test_metrics_report_how_many_flagged_responses_they_left_out(demo: Demo) -> 
     where = ["source=chat", f"agent_id={gamed['agent_id']}"]
     mine = metrics.compute_metric(demo.ws, {"metric": "csat", "where": where}, exclude_flagged=True)
     assert [r["n"] for r in mine["rows"]] in ([0], [])  # every chat answer of the begging months is left out
+
+
+def test_an_andon_hold_carded_to_its_root_cause_and_released_by_its_initiative(demo: Demo) -> None:
+    """The planted defect's hold: its cases closed with a root-cause department give that department a
+    red card (one Andon incident), and an initiative linked to the hold releases it when done."""
+    product = demo.truth["andon"]["product"]
+    (hold,) = [h for h in list_holds(demo.ws, status="on_hold", product=product)["holds"]
+               if any(s in h["issue"] for s in demo.truth["andon"]["issue_stems"])][:1]
+    cases = [c for c in list_cases(demo.ws, origin="andon", limit=1000)["cases"]
+             if c.get("origin_ref") == hold["hold_id"]]
+    assert cases
+    for c in cases:
+        close_case(demo.ws, c["case_id"], root_cause_department="Supplier Quality", resolution_code="fixed",
+                   actor="test")
+    month = str(hold["opened_at"])[:7]  # the hold's opened_at is naive UTC; its local month is the same here
+    out = run_cards(demo.ws, month=month)
+    (card,) = [c for c in out["cards"] if c["team"] == "Supplier Quality"]
+    assert card["color"] == "red" and card["andon"] == 1 and card["incidents"] == 1
+    assert card["evidence"][0]["incident_id"] == hold["hold_id"] and card["evidence"][0]["kind"] == "andon"
+    assert list_cards(demo.ws, team="Supplier Quality")["cards"][0]["card_id"] == card["card_id"]
+    made = ini.create_initiative(demo.ws, title="触点氧化", owner_department="Supplier Quality", product=product)
+    ini.link_initiative(demo.ws, made["initiative_id"], holds=[hold["hold_id"]])
+    ini.update_initiative(demo.ws, made["initiative_id"], status="active")
+    closed = ini.close_initiative(demo.ws, made["initiative_id"], reason="new supplier")
+    assert closed["released_holds"] == [hold["hold_id"]]
+    (after,) = [h for h in list_holds(demo.ws, product=product)["holds"] if h["hold_id"] == hold["hold_id"]]
+    assert after["status"] == "released" and after["initiative_id"] == made["initiative_id"]

@@ -31,10 +31,27 @@ def card_rules(ws: Workspace) -> CardRules:
                      c.cx_weight, c.yellow_penalty, c.red_penalty)
 
 
+_ANDON_SQL = """
+WITH cur AS (SELECT case_id, status, root_cause_department FROM case_events
+             QUALIFY row_number() OVER (PARTITION BY case_id ORDER BY seq DESC) = 1),
+linked AS (SELECT origin_ref AS hold_id, case_id FROM cases WHERE origin = 'andon' AND origin_ref IS NOT NULL
+           UNION SELECT hold_id, case_id FROM alerts WHERE hold_id IS NOT NULL AND case_id IS NOT NULL)
+SELECT h.hold_id AS incident_id, 'andon' AS kind, cur.root_cause_department AS team, h.opened_at AS occurred_at,
+       NULL::VARCHAR AS channel,
+       any_value(h.issue) || ' · ' || any_value(h.product) || ' (cases ' || string_agg(DISTINCT l.case_id, ', ')
+         || ')' AS text
+FROM holds h JOIN linked l USING (hold_id) JOIN cur ON cur.case_id = l.case_id
+WHERE cur.status IN ('resolved', 'closed') AND cur.root_cause_department IS NOT NULL
+  AND h.opened_at >= ? AND h.opened_at < ?
+GROUP BY h.hold_id, cur.root_cause_department, h.opened_at
+ORDER BY h.opened_at, h.hold_id
+"""
+
+
 def _andon_incidents(ws: Workspace, window: Window) -> pd.DataFrame:
-    """Andon holds of the month attributed to the root-cause department of their closed cases (the
-    holds and cases of issue #11); none in a workspace without them."""
-    return pd.DataFrame(columns=_INCIDENT_COLS)
+    """Andon holds opened in the month, one incident per root-cause department named by their resolved or
+    closed cases (the hold's compensation cases and the case of its alert)."""
+    return ws.con.execute(_ANDON_SQL, [window.start, window.end]).df()
 
 
 def _team_e3(ws: Workspace, month: str) -> dict[str, float | None]:

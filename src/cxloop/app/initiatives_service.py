@@ -11,6 +11,7 @@ import json
 from datetime import UTC, date, datetime
 from typing import Any
 
+from cxloop.app.andon_service import list_holds, release_hold
 from cxloop.app.initiatives_measure import KrMeasurer
 from cxloop.app.integrity_filter import exclusion_active
 from cxloop.app.workspace import Workspace
@@ -133,7 +134,9 @@ def create_initiative(
     change_date: str | date | None = None, comparison: list[str] | None = None, status: str = "proposed",
     actor: str = "cli",
 ) -> dict[str, Any]:
-    """Create an initiative; from a ranked pain point it carries the product, topic, evidence and value."""
+    """Create an initiative; from a ranked pain point it carries the product, topic, evidence and value.
+    Holds still on the product for the topic (or a child of it) are linked: closing the initiative as done
+    releases them."""
     check_transition("proposed", status)
     pain = _painpoint(ws, from_painpoint, since) if from_painpoint is not None else None
     if pain is not None:
@@ -156,7 +159,8 @@ def create_initiative(
              pain.get("nps_at_stake") if pain else None, _now(), actor, None, None],
         )
         _history(ws, new_id, actor, "created", {"status": status, "from_painpoint": from_painpoint})
-    return get_initiative(ws, new_id)
+    holds = _matching_holds(ws, product, topic)
+    return link_initiative(ws, new_id, holds=holds, actor=actor) if holds else get_initiative(ws, new_id)
 
 
 def add_key_result(
@@ -280,7 +284,8 @@ def link_initiative(ws: Workspace, initiative_id: str, *, holds: list[str] | Non
 
 def close_initiative(ws: Workspace, initiative_id: str, *, status: str = "done", reason: str | None = None,
                      actor: str = "cli") -> dict[str, Any]:
-    """Close as done or dropped; the holds linked to it are released."""
+    """Close as done or dropped. Done releases the holds linked to it (the cause is fixed); dropped keeps
+    them on hold (nothing cleared the cause)."""
     init = get_initiative(ws, initiative_id)
     if status not in ("done", "dropped"):
         raise UsageError(f"--status {status!r}: close as done or dropped", field="status")
@@ -289,11 +294,31 @@ def close_initiative(ws: Workspace, initiative_id: str, *, status: str = "done",
         ws.con.execute("UPDATE initiatives SET status = ?, closed_at = ?, close_reason = ? WHERE initiative_id = ?",
                        [status, _now(), reason, initiative_id])
         _history(ws, initiative_id, actor, "closed", {"status": status, "reason": reason})
-    released = _release_holds(ws, initiative_id, init["links"]["holds"], reason, actor)
-    return {**get_initiative(ws, initiative_id), "released_holds": released}
+    holds = init["links"]["holds"]
+    released = _release_holds(ws, initiative_id, holds, reason, actor) if status == "done" else []
+    return {**get_initiative(ws, initiative_id), "released_holds": released,
+            "kept_holds": [h for h in holds if h not in released]}
 
 
 def _release_holds(ws: Workspace, initiative_id: str, holds: list[str], reason: str | None, actor: str
                    ) -> list[str]:
-    """Release the linked holds (Andon, issue #11) through the holds' own app function."""
-    return []
+    """Release the linked holds that are still on hold (through the Andon service, which appends the
+    release with this initiative to the hold's history)."""
+    on_hold = {h["hold_id"] for h in list_holds(ws, status="on_hold")["holds"]}
+    released = []
+    for hold_id in holds:
+        if hold_id in on_hold:
+            why = f"initiative {initiative_id} done" + (f": {reason}" if reason else "")
+            release_hold(ws, hold_id, reason=why, actor=actor, initiative_id=initiative_id)
+            released.append(hold_id)
+    return released
+
+
+def _matching_holds(ws: Workspace, product: str | None, topic: str | None) -> list[str]:
+    """Holds on the product for the topic (or a child of it) still on hold: what the initiative clears."""
+    if not product or not topic:
+        return []
+    on_hold = {h["hold_id"] for h in list_holds(ws, status="on_hold", product=product)["holds"]}
+    rows = ws.con.execute("SELECT hold_id FROM holds WHERE product = ? AND (topic_id = ? OR starts_with(topic_id, ?)) "
+                          "ORDER BY hold_id", [product, topic, f"{topic}."]).fetchall()
+    return [r[0] for r in rows if r[0] in on_hold]
