@@ -18,9 +18,11 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterator
+from datetime import UTC
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import pytest
 
@@ -171,7 +173,8 @@ def test_an_andon_hold_carded_to_its_root_cause_and_released_by_its_initiative(d
     for c in cases:
         close_case(demo.ws, c["case_id"], root_cause_department="Supplier Quality", resolution_code="fixed",
                    actor="test")
-    month = str(hold["opened_at"])[:7]  # the hold's opened_at is naive UTC; its local month is the same here
+    opened = hold["opened_at"].replace(tzinfo=UTC).astimezone(ZoneInfo(demo.ws.settings.timezone))  # naive UTC
+    month = opened.strftime("%Y-%m")
     out = run_cards(demo.ws, month=month)
     (card,) = [c for c in out["cards"] if c["team"] == "Supplier Quality"]
     assert card["color"] == "red" and card["andon"] == 1 and card["incidents"] == 1
