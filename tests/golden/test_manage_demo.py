@@ -18,8 +18,8 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterator
-from datetime import UTC
 from dataclasses import dataclass
+from datetime import UTC
 from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
