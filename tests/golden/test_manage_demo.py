@@ -93,6 +93,10 @@ def _initiative(d: Demo, product: str) -> dict[str, Any]:
     return {k["metric"]: k for k in shown["key_results"]}
 
 
+def _last_initiative(d: Demo) -> str:
+    return str(ini.list_initiatives(d.ws)["initiatives"][-1]["initiative_id"])
+
+
 def test_the_planted_fix_reproduces_the_planted_figures(demo: Demo) -> None:
     fix = demo.truth["pain_point_fix"]
     krs = _initiative(demo, fix["product"])
@@ -125,11 +129,16 @@ def test_a_product_without_a_fix_shows_no_significant_effect(demo: Demo) -> None
     rows = demo.ws.con.execute(
         "SELECT product FROM records WHERE source = ? AND product <> ? AND nps IS NOT NULL "
         "GROUP BY 1 ORDER BY count(*) DESC, 1 LIMIT 1", [fix["source"], fix["product"]]).fetchall()
-    krs = _initiative(demo, rows[0][0])
+    krs, made = _initiative(demo, rows[0][0]), _last_initiative(demo)
     for metric in ("nps", "mention_share"):
         effect = krs[metric]["effect"]
         assert effect["significant"] is False, (metric, effect["verdict"])
         assert effect["verdict"].startswith(("not significant", "no effect measured"))
+        # the planted product, changed by its own initiative, is no control for this one
+        did = effect["did"]
+        assert did["comparison"]["treated_elsewhere"] == [fix["product"]]
+        assert did["significant"] is False, did
+    ini.close_initiative(demo.ws, made, status="dropped")  # no longer a treated product for the others
 
 
 def test_the_gamed_agent_is_flagged_with_chat_evidence_and_not_a_star(demo: Demo) -> None:

@@ -59,12 +59,13 @@ class KrMeasurer:
         est = km.window_estimate(frame, q.metric, window)
         return {**est.as_dict(), "window": window.label()}
 
-    def measure(self, kr: dict[str, Any], q: KeyResultQuery, init: dict[str, Any], month: date | None
-                ) -> dict[str, Any]:
-        """Current value, progress, monthly series and effect of one key result."""
+    def measure(self, kr: dict[str, Any], q: KeyResultQuery, init: dict[str, Any], month: date | None,
+                treated: tuple[str, ...] = ()) -> dict[str, Any]:
+        """Current value, progress, monthly series and effect of one key result; `treated` are products
+        changed by other initiatives (left out of the default comparison group)."""
         change = init.get("change_date")
         stated = {k: tuple(v) for k, v in (init.get("comparison") or {}).items()} or None
-        comp_q, comp_desc = comparison_for(q, stated) if change is not None else (None, None)
+        comp_q, comp_desc = comparison_for(q, stated, treated) if change is not None else (None, None)
         frame = self.daily(q, comp_q)
         last = _last_day(frame)
         review = month or (last.replace(day=1) if last else None)

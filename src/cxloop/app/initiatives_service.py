@@ -202,16 +202,25 @@ def list_initiatives(ws: Workspace, *, status: str | None = None) -> dict[str, A
 def _measured(ws: Workspace, init: dict[str, Any], month: date | None, exclude_flagged: bool | None
               ) -> dict[str, Any]:
     m = KrMeasurer(ws, exclude_flagged)
+    treated = _treated_products(ws, init["initiative_id"])
     krs = []
     for kr in init["key_results"]:
         q = KeyResultQuery(kr["metric"], kr["topic"], {k: tuple(v) for k, v in kr["where"].items()})
-        krs.append({**kr, **m.measure(kr, q, init, month)})
+        krs.append({**kr, **m.measure(kr, q, init, month, treated)})
     out = {k: _iso(v) for k, v in init.items() if k != "key_results"}
     out["topic"] = out.pop("topic_id")
     out["key_results"] = krs
     out["exclude_flagged"] = m.active
     out["excluded_flagged"] = sum(k["excluded_flagged"] for k in krs)
     return out
+
+
+def _treated_products(ws: Workspace, initiative_id: str) -> tuple[str, ...]:
+    """Products that other (not dropped) initiatives changed: no control for a difference-in-differences."""
+    rows = ws.con.execute(
+        "SELECT DISTINCT product FROM initiatives WHERE initiative_id <> ? AND product IS NOT NULL "
+        "AND change_date IS NOT NULL AND status <> 'dropped' ORDER BY 1", [initiative_id]).fetchall()
+    return tuple(r[0] for r in rows)
 
 
 def show_initiative(ws: Workspace, initiative_id: str, *, month: str | None = None,

@@ -50,12 +50,14 @@ def _begging(ws: Workspace, eng: Engine, src: Sources) -> tuple[list[ig.Flag], d
 
 def _distribution(ws: Workspace, eng: Engine, src: Sources) -> tuple[list[ig.Flag], dict[str, Any]]:
     cfg = ws.settings.integrity
-    units = [u for u in cfg.distribution_units]
+    units = list(cfg.distribution_units)
     bad = [u for u in units if u not in src.records.columns]
     if bad:
         raise UsageError(f"integrity.distribution_units: {bad} are not record fields")
-    counts = _frame(eng, iq.distribution_counts_expr(src.records, units, ws.settings.timezone)) if units else None
-    if counts is None or len(counts) == 0:
+    parts = [iq.distribution_counts(_frame(eng, iq.distribution_counts_expr(src.records, u, ws.settings.timezone)), u)
+             for u in units]
+    counts = pd.concat(parts, ignore_index=True) if parts else pd.DataFrame()
+    if len(counts) == 0:
         return [], {"units_tested": 0}
     flags, tests = ig.distribution_flags(counts, cfg.alpha, cfg.distribution_min_n, cfg.distribution_min_excess)
     return flags, {"units_tested": tests}

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import ibis
 import ibis.expr.types as ir
+import pandas as pd
 
 from cxloop.loop.integrity import SCORE_BOTTOM, SCORE_TOP
 from cxloop.metrics.timeframe import period_key
@@ -17,6 +18,7 @@ __all__ = [
     "begging_candidates_expr",
     "contradictions_expr",
     "conversation_counts_expr",
+    "distribution_counts",
     "distribution_counts_expr",
     "duplicate_pairs_expr",
     "scored",
@@ -49,9 +51,9 @@ def conversation_counts_expr(records: ir.Table, tz: str) -> ir.Table:
 
 def begging_candidates_expr(records: ir.Table, tz: str, extra: tuple[str, ...] = ()) -> ir.Table:
     """Agent conversations whose text holds a cue word (the phrase model reads only these)."""
-    pattern = BEGGING_PREFILTER + "".join("|" + ibis_escape(w) for w in extra)
+    pattern = "(?i)" + BEGGING_PREFILTER + "".join("|" + ibis_escape(w) for w in extra)
     r = records.filter(records.agent_id.notnull(), records.text.notnull())
-    r = r.filter(r.text.lower().re_search(pattern))
+    r = r.filter(r.text.re_search(pattern))
     r = with_month(r, tz)
     return r.select("record_id", "agent_id", "channel", "team", "month", "occurred_at", "text")
 
@@ -61,21 +63,25 @@ def ibis_escape(word: str) -> str:
     return "".join("\\" + c if c in r"\.^$|?*+()[]{}" else c for c in word.lower())
 
 
-def distribution_counts_expr(records: ir.Table, unit_fields: list[str], tz: str) -> ir.Table:
-    """Per unit field x unit x source x score x month: n answers and top-box answers."""
-    parts = []
-    base = with_month(records, tz)
-    for unit in unit_fields:
-        for score in SCORES:
-            t = base.filter(base[unit].notnull(), base[score].notnull())
-            parts.append(t.select(
-                unit_field=ibis.literal(unit), unit=t[unit].cast("string"), team=t.team, source=t.source,
-                field=ibis.literal(score), month=t.month,
-                top=ibis.cases((t[score].cast("float64") >= SCORE_TOP[score], 1), else_=0).cast("int64"),
-            ))
-    u = parts[0].union(*parts[1:]) if len(parts) > 1 else parts[0]
-    return u.group_by(["unit_field", "unit", "source", "field", "month"]).aggregate(
-        n=u.count().cast("int64"), top=u.top.sum().cast("int64"), team=u.team.max())
+def distribution_counts_expr(records: ir.Table, unit_field: str, tz: str) -> ir.Table:
+    """Per unit x source x month of one unit field: answers (`n_<score>`) and top-box answers
+    (`top_<score>`) of every score, in one pass (`distribution_counts` unpivots them)."""
+    base = with_month(records.filter(records[unit_field].notnull()), tz)
+    aggs: dict[str, ir.Value] = {"team": base.team.max()}
+    for score in SCORES:
+        value = base[score].cast("float64")
+        aggs[f"n_{score}"] = value.count().cast("int64")
+        aggs[f"top_{score}"] = ibis.cases((value >= SCORE_TOP[score], 1), else_=0).cast("int64").sum().cast("int64")
+    return base.group_by(unit=base[unit_field].cast("string"), source=base.source, month=base.month).aggregate(**aggs)
+
+
+def distribution_counts(frame: pd.DataFrame, unit_field: str) -> pd.DataFrame:
+    """The long form of `distribution_counts_expr`: unit_field, unit, team, source, field, month, n, top."""
+    parts = [frame[["unit", "team", "source", "month"]].assign(unit_field=unit_field, field=score,
+                                                               n=frame[f"n_{score}"], top=frame[f"top_{score}"])
+             for score in SCORES]
+    out = pd.concat(parts, ignore_index=True) if parts else pd.DataFrame()
+    return out[out["n"] > 0].reset_index(drop=True)
 
 
 def contradictions_expr(records: ir.Table, enrichments: ir.Table, tz: str, min_score: float) -> ir.Table:

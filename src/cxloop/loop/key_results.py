@@ -126,18 +126,21 @@ def daily_stats_expr(t: ir.Table, metric: str, tz: str) -> ir.Table:
     return w.group_by(keys).aggregate(**aggregates_for(metric)(w))
 
 
-def comparison_for(q: KeyResultQuery, stated: Filters | None) -> tuple[KeyResultQuery | None, dict[str, object] | None]:
+def comparison_for(q: KeyResultQuery, stated: Filters | None, treated: tuple[str, ...] = ()
+                   ) -> tuple[KeyResultQuery | None, dict[str, object] | None]:
     """The comparison group of a difference-in-differences and its description: the stated one (the key
     result's filters with the stated fields replaced), else — when the key result is filtered by product —
-    the same filters on every other product; else none."""
+    the same filters on every other product except `treated` ones (products changed by other initiatives:
+    a control must not have had a change of its own); else none."""
     if stated:
         filters = {**q.filters, **stated}
         return (KeyResultQuery(q.metric, q.topic, filters),
                 {"label": "stated comparison group", "where": {k: list(v) for k, v in filters.items()}})
     if "product" in q.filters:
         filters = {k: v for k, v in q.filters.items() if k != "product"}
-        exclude = {"product": q.filters["product"]}
-        return (KeyResultQuery(q.metric, q.topic, filters, exclude),
+        excluded = tuple(dict.fromkeys([*q.filters["product"], *treated]))
+        return (KeyResultQuery(q.metric, q.topic, filters, {"product": excluded}),
                 {"label": "other products", "where": {k: list(v) for k, v in filters.items()},
-                 "exclude": {"product": list(q.filters["product"])}})
+                 "exclude": {"product": list(excluded)},
+                 "treated_elsewhere": [t for t in treated if t not in q.filters["product"]]})
     return None, None

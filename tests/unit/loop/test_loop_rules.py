@@ -20,6 +20,7 @@ from cxloop.loop.initiatives import (
     next_review,
     parse_month,
 )
+from cxloop.loop.key_results import KeyResultQuery, comparison_for
 
 RULES = CardRules(3, 5, 1, ("complaint",), ("escalation",), ("escalated",), (), 0.2, 10.0, 30.0)
 
@@ -96,3 +97,15 @@ def test_the_kpi_tree_needs_one_root_known_parents_and_no_cycles(tmp_path: Path)
     with pytest.raises(ConfigError, match="exactly one root"):
         _settings(tmp_path, "[[kpis.nodes]]\nid='a'\nname='A'\nmetric='nps'\n"
                             "[[kpis.nodes]]\nid='b'\nname='B'\nmetric='nps'\n")
+
+
+def test_the_default_comparison_group_is_the_other_untreated_products() -> None:
+    q = KeyResultQuery("nps", None, {"product": ("V65",), "source": ("nps_survey",)})
+    comp, desc = comparison_for(q, None, treated=("X5", "V65"))
+    assert comp is not None and desc is not None
+    assert comp.filters == {"source": ("nps_survey",)} and comp.exclude == {"product": ("V65", "X5")}
+    assert desc["label"] == "other products" and desc["treated_elsewhere"] == ["X5"]
+    stated, stated_desc = comparison_for(q, {"region": ("华东",)})
+    assert stated is not None and stated.filters["region"] == ("华东",) and stated.exclude is None
+    assert stated_desc is not None and stated_desc["label"] == "stated comparison group"
+    assert comparison_for(KeyResultQuery("nps", None, {"source": ("s",)}), None) == (None, None)
