@@ -195,7 +195,7 @@ def duplicate_flags(pairs: pd.DataFrame, similarity: float) -> list[Flag]:
     flags = []
     for (source, month), g in dup.groupby(["source", "month"], sort=True):
         examples = [{"record_id": r.record_id, "copy_of": r.prev_record_id, "hours_apart": round(float(r.gap_hours), 2),
-                     "similarity": round(float(r.similarity), 1), "text": (r.text or "")[:80]}
+                     "similarity": round(float(r.similarity), 1), "text": (_text(r.text) or "")[:80]}
                     for r in g.head(_EXAMPLES).itertuples()]
         ev = {"duplicates": len(g), "examples": examples}
         flags.append(Flag("duplicate", "low", _month(month), {"source": str(source)}, ev,

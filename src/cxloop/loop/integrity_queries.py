@@ -116,18 +116,22 @@ def scored_counts_expr(records: ir.Table, enrichments: ir.Table, tz: str) -> ir.
 
 
 def duplicate_pairs_expr(records: ir.Table, tz: str, hours: float) -> ir.Table:
-    """Consecutive scored answers of one respondent (customer, else phone/e-mail/account/openid) to one
-    source within `hours`, with identical scores: candidate duplicates (texts compared by the check)."""
+    """Consecutive answers with identical scores of one respondent (customer, else phone/e-mail/account/
+    openid) to one source within `hours`, not about two different cases: candidate duplicates (texts
+    compared by the check). Only respondents with two or more such answers reach the window."""
     r = scored(records)
     who = ibis.coalesce(r.customer_id, r.phone, r.email, r.account, r.openid)
-    r = r.mutate(who=who, ep=r.occurred_at.epoch_seconds().cast("int64")).filter(lambda t: t.who.notnull())
-    w = ibis.window(group_by=[r.source, r.who], order_by=[r.ep, r.record_id])
-    lagged = r.mutate(
-        prev_record_id=r.record_id.lag().over(w), prev_ep=r.ep.lag().over(w), prev_text=r.text.lag().over(w),
-        **{f"prev_{s}": r[s].lag().over(w) for s in SCORES},
-    )
-    same = [lagged[s].identical_to(lagged[f"prev_{s}"]) for s in SCORES]
-    t = lagged.filter(lagged.prev_record_id.notnull(), (lagged.ep - lagged.prev_ep) <= int(hours * 3600), *same)
+    keyed = {f"k_{s}": r[s].cast("float64").fill_null(-1.0) for s in SCORES}
+    r = r.mutate(who=who, ep=r.occurred_at.epoch_seconds().cast("int64"), **keyed).filter(lambda t: t.who.notnull())
+    keys = ["source", "who", *keyed]
+    twice = r.group_by(keys).aggregate(c=r.count()).filter(lambda t: t.c >= 2).drop("c")
+    r = r.semi_join(twice, keys)
+    w = ibis.window(group_by=[r[k] for k in keys], order_by=[r.ep, r.record_id])
+    lagged = r.mutate(prev_record_id=r.record_id.lag().over(w), prev_ep=r.ep.lag().over(w),
+                      prev_text=r.text.lag().over(w), prev_case_id=r.case_id.lag().over(w))
+    # answers about two different cases are two answers, not a copy
+    same_case = lagged.case_id.isnull() | lagged.prev_case_id.isnull() | (lagged.case_id == lagged.prev_case_id)
+    t = lagged.filter(lagged.prev_record_id.notnull(), (lagged.ep - lagged.prev_ep) <= int(hours * 3600), same_case)
     t = with_month(t, tz)
     return t.select("record_id", "prev_record_id", "source", "month", "text", "prev_text",
                     gap_hours=(t.ep - t.prev_ep).cast("float64") / 3600.0)

@@ -115,10 +115,11 @@ def test_begging_flags_carry_phrases_examples_and_the_test() -> None:
 
 
 def test_duplicates_are_same_respondent_same_scores_same_text() -> None:
-    pairs = pd.DataFrame({"record_id": ["b", "d"], "prev_record_id": ["a", "c"], "source": "nps",
-                          "month": date(2026, 6, 1), "text": ["安装师傅一直没来！", "物流很快"],
-                          "prev_text": ["安装师傅一直没来", "屏幕有坏点"],
-                          "gap_hours": [0.5, 2.0]})
+    pairs = pd.DataFrame({"record_id": ["b", "d", "f"], "prev_record_id": ["a", "c", "e"], "source": "nps",
+                          "month": date(2026, 6, 1), "text": ["安装师傅一直没来！", "物流很快", None],
+                          "prev_text": ["安装师傅一直没来", "屏幕有坏点", None],
+                          "gap_hours": [0.5, 2.0, 3.0]})
     flags = ig.duplicate_flags(pairs, similarity=90)
-    assert len(flags) == 1 and flags[0].records == ["b"]
+    assert len(flags) == 1 and flags[0].records == ["b", "f"]  # two scores without any comment are copies too
+    assert flags[0].evidence["examples"][1]["text"] == ""
     assert flags[0].evidence["examples"][0]["copy_of"] == "a"
