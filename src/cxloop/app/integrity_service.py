@@ -163,14 +163,15 @@ def run_integrity(ws: Workspace) -> dict[str, Any]:
 
 def _store(ws: Workspace, run_id: str, flags: list[ig.Flag], checks: dict[str, Any]) -> None:
     now = datetime.now(UTC).replace(tzinfo=None)
+    ids = [f.flag_id for f in flags]
     rows = pd.DataFrame({
-        "flag_id": [f.flag_id for f in flags], "run_id": run_id, "kind": [f.kind for f in flags],
+        "flag_id": ids, "run_id": run_id, "kind": [f.kind for f in flags],
         "agent_id": [f.agent_id for f in flags], "team": [f.team for f in flags],
         "unit": [json.dumps(f.unit, ensure_ascii=False) for f in flags], "month": [f.month for f in flags],
         "severity": [f.severity for f in flags], "n_records": [len(f.records) for f in flags],
         "evidence": [json.dumps(f.evidence, ensure_ascii=False, default=str) for f in flags],
     })
-    links = pa.table({"flag_id": [f.flag_id for f in flags for _ in f.records],
+    links = pa.table({"flag_id": [i for i, f in zip(ids, flags, strict=True) for _ in f.records],
                       "record_id": [r for f in flags for r in f.records]})
     con = ws.con
     with transaction(con):

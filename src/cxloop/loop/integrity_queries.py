@@ -118,20 +118,27 @@ def scored_counts_expr(records: ir.Table, enrichments: ir.Table, tz: str) -> ir.
 def duplicate_pairs_expr(records: ir.Table, tz: str, hours: float) -> ir.Table:
     """Consecutive answers with identical scores of one respondent (customer, else phone/e-mail/account/
     openid) to one source within `hours`, not about two different cases: candidate duplicates (texts
-    compared by the check). Only respondents with two or more such answers reach the window."""
+    compared by the check). The source, respondent and scores are hashed into one key; only keys held by
+    two or more answers reach the window, and the window compares the values themselves, not the hash."""
     r = scored(records)
     who = ibis.coalesce(r.customer_id, r.phone, r.email, r.account, r.openid)
-    keyed = {f"k_{s}": r[s].cast("float64").fill_null(-1.0) for s in SCORES}
-    r = r.mutate(who=who, ep=r.occurred_at.epoch_seconds().cast("int64"), **keyed).filter(lambda t: t.who.notnull())
-    keys = ["source", "who", *keyed]
-    twice = r.group_by(keys).aggregate(c=r.count()).filter(lambda t: t.c >= 2).drop("c")
-    r = r.semi_join(twice, keys)
-    w = ibis.window(group_by=[r[k] for k in keys], order_by=[r.ep, r.record_id])
+    parts = [r.source, who, *(r[s].cast("string").fill_null("") for s in SCORES)]
+    # only the columns the window needs: a window materialises every column it is given
+    r = r.select("record_id", "source", "occurred_at", "text", "case_id", *SCORES, who=who,
+                 key=ibis.literal("|").join(parts).hash(),
+                 ep=r.occurred_at.epoch_seconds().cast("int64")).filter(lambda t: t.who.notnull())
+    twice = r.group_by("key").aggregate(c=r.count()).filter(lambda t: t.c >= 2).select("key")
+    r = r.semi_join(twice, "key")
+    w = ibis.window(group_by=r.key, order_by=[r.ep, r.record_id])
     lagged = r.mutate(prev_record_id=r.record_id.lag().over(w), prev_ep=r.ep.lag().over(w),
-                      prev_text=r.text.lag().over(w), prev_case_id=r.case_id.lag().over(w))
+                      prev_text=r.text.lag().over(w), prev_case_id=r.case_id.lag().over(w),
+                      prev_who=r.who.lag().over(w), prev_source=r.source.lag().over(w),
+                      **{f"prev_{s}": r[s].lag().over(w) for s in SCORES})
+    same = [lagged[s].identical_to(lagged[f"prev_{s}"]) for s in SCORES]
     # answers about two different cases are two answers, not a copy
     same_case = lagged.case_id.isnull() | lagged.prev_case_id.isnull() | (lagged.case_id == lagged.prev_case_id)
-    t = lagged.filter(lagged.prev_record_id.notnull(), (lagged.ep - lagged.prev_ep) <= int(hours * 3600), same_case)
+    t = lagged.filter(lagged.prev_record_id.notnull(), (lagged.ep - lagged.prev_ep) <= int(hours * 3600), same_case,
+                      lagged.who == lagged.prev_who, lagged.source == lagged.prev_source, *same)
     t = with_month(t, tz)
     return t.select("record_id", "prev_record_id", "source", "month", "text", "prev_text",
                     gap_hours=(t.ep - t.prev_ep).cast("float64") / 3600.0)

@@ -41,48 +41,32 @@ def binomial_excess(k: npt.ArrayLike, n: npt.ArrayLike, group: npt.ArrayLike | N
 
 def betabinomial_excess(k: npt.ArrayLike, n: npt.ArrayLike, group: npt.ArrayLike | None = None
                         ) -> tuple[Arr, Arr, Arr]:
-    """(p-value, peer rate, peer rho) per unit under a beta-binomial fitted to the unit's peers."""
+    """(p-value, peer rate, peer rho) per unit under a beta-binomial fitted to the unit's peers (the other
+    units of its group), vectorised: every leave-one-out sum is the group's total less the unit's own term.
+
+    Pearson's X^2 of the peers around their rate r expands to
+    (sum k^2/n - 2 r sum k + r^2 sum n) / (r (1 - r)), so it needs only three group sums."""
     k_, n_ = _f(k), _f(n)
     g = np.zeros(len(k_), dtype=np.int64) if group is None else np.unique(np.asarray(group), return_inverse=True)[1]
-    p_out, rate_out, rho_out = np.full(len(k_), np.nan), np.full(len(k_), np.nan), np.full(len(k_), np.nan)
-    for gi in np.unique(g):
-        idx = np.flatnonzero(g == gi)
-        for j, i in enumerate(idx):
-            peers = np.delete(idx, j)
-            if len(peers) < 2 or n_[peers].sum() <= 0:
-                continue
-            pk, pn = k_[peers], n_[peers]
-            rate = (pk.sum() + 0.5) / (pn.sum() + 1.0)
-            rho = _rho(pk, pn, rate)
-            rate_out[i], rho_out[i] = rate, rho
-            p_out[i] = _sf(k_[i], n_[i], rate, rho)
-    return p_out, rate_out, rho_out
-
-
-def _rho(k: Arr, n: Arr, rate: float) -> float:
-    """Intra-class correlation of the peers from Pearson's dispersion (0 when not overdispersed)."""
-    if rate <= 0 or rate >= 1:
-        return 0.0
-    chi2 = float(np.sum((k - n * rate) ** 2 / (n * rate * (1 - rate))))
-    phi = chi2 / (len(k) - 1)
-    n_bar = float(np.mean(n))
-    if phi <= 1 or n_bar <= 1:
-        return 0.0
-    return float(min((phi - 1) / (n_bar - 1), 0.99))
-
-
-def _sf(k: float, n: float, rate: float, rho: float) -> float:
-    if k <= 0:
-        return 1.0
-    if rate <= 0:
-        return 0.0
-    if rate >= 1:
-        return 1.0
-    if rho <= 0:
-        return float(sps.binom.sf(k - 1, n, rate))
-    a = rate * (1 - rho) / rho
-    b = (1 - rate) * (1 - rho) / rho
-    return float(sps.betabinom.sf(k - 1, int(n), a, b))
+    with np.errstate(divide="ignore", invalid="ignore"):
+        kk = np.where(n_ > 0, k_ * k_ / n_, 0.0)
+        m = np.bincount(g)[g] - 1.0
+        sk, sn, skk = (np.bincount(g, x)[g] - x for x in (k_, n_, kk))
+        rate = (sk + 0.5) / (sn + 1.0)
+        chi2 = (skk - 2 * rate * sk + rate**2 * sn) / (rate * (1 - rate))
+        phi = chi2 / (m - 1)
+        n_bar = sn / m
+        rho = np.where((phi > 1) & (n_bar > 1), np.minimum((phi - 1) / (n_bar - 1), 0.99), 0.0)
+    ok = (m >= 2) & (sn > 0)
+    p = np.full(len(k_), np.nan)
+    plain = ok & (rho <= 0)
+    p[plain] = sps.binom.sf(k_[plain] - 1, n_[plain], rate[plain])
+    over = ok & (rho > 0)
+    if over.any():
+        r, h = rate[over], rho[over]
+        p[over] = sps.betabinom.sf(k_[over] - 1, n_[over].astype(np.int64), r * (1 - h) / h, (1 - r) * (1 - h) / h)
+    p = np.where(ok & (k_ <= 0), 1.0, p)
+    return p, np.where(ok, rate, np.nan), np.where(ok, rho, np.nan)
 
 
 def bonferroni(p: npt.ArrayLike, m: int | None = None) -> Arr:

@@ -123,3 +123,15 @@ def test_duplicates_are_same_respondent_same_scores_same_text() -> None:
     assert len(flags) == 1 and flags[0].records == ["b", "f"]  # two scores without any comment are copies too
     assert flags[0].evidence["examples"][1]["text"] == ""
     assert flags[0].evidence["examples"][0]["copy_of"] == "a"
+
+
+def test_betabinomial_excess_equals_the_leave_one_out_fit_by_hand() -> None:
+    k = np.array([30, 12, 18, 25, 9, 40])
+    n = np.array([100, 90, 110, 95, 80, 120])
+    p, rate, rho = betabinomial_excess(k, n)
+    peers = np.arange(1, 6)
+    r = (k[peers].sum() + 0.5) / (n[peers].sum() + 1.0)
+    phi = np.sum((k[peers] - n[peers] * r) ** 2 / (n[peers] * r * (1 - r))) / (len(peers) - 1)
+    h = (phi - 1) / (n[peers].mean() - 1)
+    assert rate[0] == pytest.approx(r) and rho[0] == pytest.approx(h)
+    assert p[0] == pytest.approx(sps.betabinom.sf(k[0] - 1, n[0], r * (1 - h) / h, (1 - r) * (1 - h) / h))
