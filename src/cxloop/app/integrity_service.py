@@ -69,7 +69,7 @@ def _contradictions(ws: Workspace, eng: Engine, src: Sources) -> tuple[list[ig.F
     cfg = ws.settings.integrity
     tz = ws.settings.timezone
     rows = _frame(eng, iq.contradictions_expr(src.records, src.enrichments, tz, cfg.contradiction_min_score))
-    counts = _frame(eng, iq.scored_counts_expr(src.records, src.enrichments, tz))
+    counts = _frame(eng, iq.scored_counts_expr(src.records, tz))
     return ig.contradiction_flags(rows, counts, cfg.alpha), {"contradictions": len(rows)}
 
 

@@ -105,14 +105,12 @@ def contradictions_expr(records: ir.Table, enrichments: ir.Table, tz: str, min_s
                     snippet=j.text.fill_null("").substr(0, 120))
 
 
-def scored_counts_expr(records: ir.Table, enrichments: ir.Table, tz: str) -> ir.Table:
-    """Per agent and month: scored responses that carry a sentiment (the contradiction rate's denominator)."""
+def scored_counts_expr(records: ir.Table, tz: str) -> ir.Table:
+    """Per agent and month: scored responses with a comment (the contradiction rate's denominator; a
+    comment is what the text pipeline scores, so no join with the enrichments is needed to count them)."""
     r = scored(records)
-    r = r.filter(r.agent_id.notnull())
-    e = enrichments.select(e_record_id=enrichments.record_id, sentiment_score=enrichments.sentiment_score)
-    j = r.inner_join(e, r.record_id == e.e_record_id).filter(lambda t: t.sentiment_score.notnull())
-    j = with_month(j, tz)
-    return j.group_by(["agent_id", "month"]).aggregate(n=j.count().cast("int64"), team=j.team.max())
+    r = with_month(r.filter(r.agent_id.notnull(), r.text.notnull(), r.text != ""), tz)
+    return r.group_by(["agent_id", "month"]).aggregate(n=r.count().cast("int64"), team=r.team.max())
 
 
 def duplicate_pairs_expr(records: ir.Table, tz: str, hours: float) -> ir.Table:
