@@ -71,25 +71,40 @@ class RuleContext:
     topics: dict[str, dict[str, Any]]
     now: datetime
     cases: list[CaseDraft] = field(default_factory=list)  # cases opened earlier in this run
+    _span: tuple[datetime | None, datetime | None] = (None, None)
 
     @property
     def first_run(self) -> bool:
         return self.since.records_upto == EPOCH and self.since.enriched_upto == EPOCH
 
-    def changed_sql(self, r: str = "r", e: str = "e") -> tuple[str, list[Any]]:
-        """A predicate on records (and their enrichment) changed since the previous run."""
-        return (f"({r}.updated_at > ? OR {e}.enriched_at > ?)",
+    def prepare(self) -> None:
+        """Note the records changed since the previous run (a temporary table; everything on a first run)."""
+        self.ws.con.execute("DROP TABLE IF EXISTS _cx_changed")
+        if not self.first_run:
+            self.ws.con.execute(
+                "CREATE TEMP TABLE _cx_changed AS SELECT record_id FROM records WHERE updated_at > ? "
+                "UNION SELECT record_id FROM enrichments WHERE enriched_at > ?",
                 [self.since.records_upto, self.since.enriched_upto])
+        pred, params = self.changed_sql()
+        row = self.ws.con.execute(
+            f"SELECT min(lo), max(hi) FROM (SELECT min(occurred_at) lo, max(occurred_at) hi FROM records r "
+            f"WHERE {pred} UNION ALL SELECT min(occurred_at), max(occurred_at) FROM events WHERE updated_at > ?)",
+            [*params, self.since.events_upto],
+        ).fetchall()[0]
+        self._span = (row[0], row[1])
+
+    def finish(self) -> None:
+        self.ws.con.execute("DROP TABLE IF EXISTS _cx_changed")
+
+    def changed_sql(self, r: str = "r") -> tuple[str, list[Any]]:
+        """A predicate on records (alias `r`) changed since the previous run: their row or enrichment."""
+        if self.first_run:
+            return "TRUE", []
+        return f"{r}.record_id IN (SELECT record_id FROM _cx_changed)", []
 
     def new_span(self) -> tuple[datetime | None, datetime | None]:
         """The earliest and latest occurred_at of the records and events not yet evaluated."""
-        pred, params = self.changed_sql()
-        row = self.ws.con.execute(
-            f"SELECT min(lo), max(hi) FROM (SELECT min(r.occurred_at) lo, max(r.occurred_at) hi FROM records r "
-            f"LEFT JOIN enrichments e USING (record_id) WHERE {pred} UNION ALL SELECT min(occurred_at), "
-            f"max(occurred_at) FROM events WHERE updated_at > ?)", [*params, self.since.events_upto],
-        ).fetchall()[0]
-        return row[0], row[1]
+        return self._span
 
     def department(self, topic: str | None, fallback: str | None) -> str | None:
         info = self.topics.get(topic or "")
@@ -195,6 +210,8 @@ def _metric_rows(ctx: RuleContext, rule: ThresholdRule | ChangeRule, compare: bo
                              "where": rule.where or None, "since": since}
     if compare:
         query["compare"] = "previous"
+    if ctx.upto.clock is not None:  # a bounded window (compare needs one), ending with the data's last day
+        query["asof"] = local_date(ctx.upto.clock, tz).isoformat()
     try:
         return list(compute_metric(ctx.ws, query)["rows"])
     except CxloopError as exc:

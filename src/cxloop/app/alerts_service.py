@@ -146,6 +146,7 @@ def run_alerts(ws: Workspace, *, actor: str = "cli", now: datetime | None = None
     run_id = stable_id("RUN-", f"{now.isoformat()}|{secrets.token_hex(8)}", 12)
     holds_before, cases_before = _count(ws, "holds"), _count(ws, "cases")
     rules = _rules(ws)
+    ctx.prepare()
     found = _Found()
     for rule in (r for r in rules if not isinstance(r, _LATE)):
         part = _RULES[type(rule)](ctx, rule)
@@ -156,6 +157,7 @@ def run_alerts(ws: Workspace, *, actor: str = "cli", now: datetime | None = None
     new = _store(ws, found, ctx, run_id, actor)
     late = _Found([a for r in rules if isinstance(r, _LATE) for a in _RULES[type(r)](ctx, r).alerts])
     new += _store(ws, late, ctx, run_id, actor)
+    ctx.finish()
     with transaction(ws.con):
         ws.con.execute("INSERT INTO alert_runs VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
                        [run_id, now, utc_now(), upto.clock, upto.records_upto, upto.events_upto, upto.enriched_upto,

@@ -62,7 +62,8 @@ def _reports(ctx: RuleContext, rule: AndonRule, span_start: datetime | None) -> 
     start = "AND r.occurred_at > ?" if span_start is not None else ""
     return ctx.ws.con.sql(
         "SELECT r.record_id, r.occurred_at, r.product, coalesce(r.customer_id, 'R:' || r.record_id) AS customer, "
-        f"e.topic_id, e.tokens, {pred} AS evaluate FROM records r LEFT JOIN enrichments e USING (record_id) "
+        "e.topic_id, list_distinct(list_transform(e.tokens, lambda w: lower(w))) AS tokens, "
+        f"{pred} AS evaluate FROM records r LEFT JOIN enrichments e USING (record_id) "
         "WHERE r.text IS NOT NULL AND r.product IS NOT NULL AND (e.sentiment = 'neg' OR r.kind = 'complaint') "
         f"{start}", params=[*params, *([span_start] if span_start is not None else [])],
     ).to_arrow_table()
@@ -80,7 +81,7 @@ def _as_reports(table: pa.Table, terms: bool, data_start: datetime) -> Reports:
     customer, _ = _codes(table["customer"])
     topic, topics = _codes(table["topic_id"])
     t = pc.cast(table["occurred_at"], pa.timestamp("s")).to_numpy().astype(np.int64)
-    pairs = report_terms(table["tokens"] if terms else pa.array([], pa.list_(pa.string())), products)
+    pairs = report_terms(table["tokens"] if terms else pa.array([], pa.list_(pa.string())), products, distinct=True)
     return Reports(record_id=table["record_id"].to_numpy(), t=t, product=product, customer=customer, topic=topic,
                    evaluate=table["evaluate"].to_numpy().astype(bool), products=products, topics=topics, terms=pairs,
                    data_start=int((data_start - EPOCH).total_seconds()))

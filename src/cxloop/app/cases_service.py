@@ -7,7 +7,7 @@ The workflow rules live in `cxloop.loop.cases`; this module stores them. A case'
 from __future__ import annotations
 
 import secrets
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, replace
 from datetime import datetime
 from typing import Any
 
@@ -116,9 +116,36 @@ class CaseChange:
     origin_ref: str | None = None
 
 
+def _from_origin(ws: Workspace, change: CaseChange) -> CaseChange:
+    """Fill what the change leaves empty from the alert or record it is opened from."""
+    if change.origin == "alert" and change.origin_ref:
+        rows = _rows(ws, "SELECT title, product, department, records FROM alerts WHERE alert_id = ?",
+                     [change.origin_ref])
+        if not rows:
+            raise NotFound(f"alert {change.origin_ref!r} not found", field="alert_id")
+        a = rows[0]
+        records = tuple(change.records or a["records"] or ())
+        customer = change.customer_id or next(iter(r[0] for r in ws.con.execute(
+            "SELECT customer_id FROM records WHERE list_contains(?, record_id) AND customer_id IS NOT NULL LIMIT 1",
+            [list(records)]).fetchall()), None)
+        return replace(change, title=change.title or a["title"], product=change.product or a["product"],
+                       department=change.department or a["department"], records=records, customer_id=customer)
+    if change.origin == "complaint" and change.origin_ref:
+        rows = _rows(ws, "SELECT text, product, customer_id FROM records WHERE record_id = ?", [change.origin_ref])
+        if not rows:
+            raise NotFound(f"record {change.origin_ref!r} not found", field="record_id")
+        r = rows[0]
+        return replace(change, title=change.title or (r["text"] or change.origin_ref)[:80],
+                       product=change.product or r["product"], customer_id=change.customer_id or r["customer_id"],
+                       records=change.records or (change.origin_ref,))
+    return change
+
+
 def create_case(ws: Workspace, change: CaseChange, *, actor: str, now: datetime | None = None) -> dict[str, Any]:
-    """Open a case by hand (or from an alert or a record, named by `origin`/`origin_ref`)."""
+    """Open a case by hand, or from an alert (origin `alert`) or a complaint record (origin `complaint`):
+    the alert's or record's title, product, customer and records fill what the change leaves empty."""
     now = now or utc_now()
+    change = _from_origin(ws, change)
     if not change.title.strip():
         raise UsageError("a case needs a title", field="title")
     if change.priority not in PRIORITIES:
@@ -240,7 +267,7 @@ def repeat_contact_drafts(ctx: RuleContext, rule: RepeatContactRule) -> list[Ale
     kinds = journey_config(ctx.ws).non_contact_kinds or [""]
     pred, params = ctx.changed_sql()
     contacts = ctx.ws.con.execute(
-        "WITH touched AS (SELECT DISTINCT r.customer_id FROM records r LEFT JOIN enrichments e USING (record_id) "
+        "WITH touched AS (SELECT DISTINCT r.customer_id FROM records r "
         f"WHERE r.customer_id IS NOT NULL AND {pred}) "
         "SELECT r.record_id, r.customer_id, r.occurred_at, r.case_id, e.topic_id, r.product, "
         f"{pred} AS evaluate FROM records r JOIN touched USING (customer_id) "

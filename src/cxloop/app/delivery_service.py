@@ -20,12 +20,12 @@ import httpx
 
 from cxloop.app.clock import utc_now
 from cxloop.app.workspace import Workspace
-from cxloop.errors import ConfigError
+from cxloop.errors import ConfigError, UsageError
 from cxloop.loop.alerts import stable_id
 from cxloop.loop.sinks import build_sender, send_with_retries
 from cxloop.settings.alerts import AlertSettings, EmailSink, WebhookSink
 
-__all__ = ["check_sinks", "deliver_pending", "queue_deliveries", "redeliver"]
+__all__ = ["check_sinks", "deliver_pending", "list_deliveries", "queue_deliveries", "redeliver"]
 
 _ALERT_FIELDS = ("alert_id", "rule", "kind", "severity", "product", "topic", "department", "title", "message",
                  "customers", "records", "occurred_at", "created_at", "details")
@@ -115,3 +115,22 @@ def redeliver(ws: Workspace, settings: AlertSettings, sleep: Callable[[float], N
     todo = _pending(ws, "dead") + _pending(ws, "none")
     sent, dead = _send_all(ws, todo, settings, sleep)
     return {"tried": len(todo), "delivered": sent, "dead_letters": dead}
+
+
+def list_deliveries(ws: Workspace, *, status: str | None = None, limit: int = 100) -> dict[str, Any]:
+    """`{"deliveries": [{delivery_id, sink, alert_ids, status, attempts, last_try_at, error}]}`; status is
+    `pending` (no final attempt yet), `sent` or `dead`."""
+    if status is not None and status not in ("pending", "sent", "dead"):
+        raise UsageError(f"--status {status!r}: use pending, sent or dead", field="status")
+    rows = ws.con.execute(
+        "SELECT d.delivery_id, d.sink, d.alert_ids, coalesce(a.outcome, 'pending') AS outcome, a.attempt, a.tried_at, "
+        "a.error, d.created_at FROM deliveries d LEFT JOIN (SELECT * FROM delivery_attempts QUALIFY row_number() "
+        "OVER (PARTITION BY delivery_id ORDER BY attempt DESC) = 1) a USING (delivery_id) ORDER BY d.created_at DESC, "
+        "d.delivery_id", []).fetchall()
+    out = []
+    for r in rows:
+        state = "pending" if r[3] in ("pending", "failed") else r[3]
+        if status is None or state == status:
+            out.append({"delivery_id": r[0], "sink": r[1], "alert_ids": list(r[2]), "status": state,
+                        "attempts": int(r[4] or 0), "last_try_at": r[5], "error": r[6], "created_at": r[7]})
+    return {"deliveries": out[:limit]}

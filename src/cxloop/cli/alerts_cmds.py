@@ -5,7 +5,8 @@ JSON shapes (`--format json`):
                 "records", "occurred_at", "created_at", "status", ...}], "delivered", "dead_letters", "holds",
                 "cases", "run_id"}  (only the alerts new in this run)
 - alerts list  {"alerts": [...]}; alerts ack|close -> the alert; alerts redeliver -> {"tried", "delivered",
-                "dead_letters"}
+                "dead_letters"}; alerts deliveries -> {"deliveries": [{"delivery_id", "sink", "alert_ids",
+                "status", "attempts", "last_try_at", "error"}]}
 - holds list   {"holds": [{"hold_id", "product", "issue", "status", "customers", "opened_at", "released_at",
                 "evidence": [record ids], "reason", ...}]}; holds release -> the hold
 """
@@ -21,7 +22,7 @@ import typer
 from cxloop.app import Workspace
 from cxloop.app import alerts_service as alerts
 from cxloop.app import andon_service as andon
-from cxloop.app.delivery_service import redeliver
+from cxloop.app.delivery_service import list_deliveries, redeliver
 from cxloop.cli.output import FormatOpt, OutputFormat, WorkspaceOpt, cli_command, emit
 from cxloop.config import find_workspace
 
@@ -107,6 +108,20 @@ def redeliver_cmd(workspace: WorkspaceOpt = None, fmt: FormatOpt = OutputFormat.
     with Workspace.open(find_workspace(workspace)) as ws:
         data = redeliver(ws, ws.settings.alerts)
     emit(data, fmt, title="redelivery")
+
+
+@alerts_app.command("deliveries")
+@cli_command
+def deliveries(
+    status: Annotated[str | None, typer.Option("--status", help="pending, sent or dead (dead letters).")] = None,
+    limit: Annotated[int, typer.Option("--limit", help="At most this many (newest first).")] = 100,
+    workspace: WorkspaceOpt = None,
+    fmt: FormatOpt = OutputFormat.table,
+) -> None:
+    """Deliveries to the sinks with their last try and error. 告警投递记录。"""
+    with Workspace.open(find_workspace(workspace), read_only=True) as ws:
+        data = list_deliveries(ws, status=status, limit=limit)
+    emit(data, fmt, rows=data["deliveries"], title="deliveries")
 
 
 @holds_app.command("list")

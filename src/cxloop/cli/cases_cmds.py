@@ -65,7 +65,8 @@ def show(case_id: CaseArg, workspace: WorkspaceOpt = None, fmt: FormatOpt = Outp
 @cases_app.command("create")
 @cli_command
 def create(
-    title: Annotated[str, typer.Option("--title", help="What the case is about.")],
+    title: Annotated[str, typer.Option("--title", help="What the case is about (default: the alert's or record's).")]
+    = "",
     customer: Annotated[str | None, typer.Option("--customer", help="Any identifier of the customer.")] = None,
     product: Annotated[str | None, typer.Option("--product", help="The product concerned.")] = None,
     priority: Annotated[str, typer.Option("--priority", help="urgent, high, normal or low (sets the SLA).")]
@@ -75,15 +76,18 @@ def create(
     department: Annotated[str | None, typer.Option("--department", help="The responsible department.")] = None,
     record: Annotated[list[str] | None, typer.Option("--record", help="A record id; repeat it.")] = None,
     from_alert: Annotated[str | None, typer.Option("--from-alert", help="Open the case from this alert.")] = None,
+    from_record: Annotated[str | None, typer.Option("--from-record", help="Open the case from this complaint "
+                                                    "record.")] = None,
     workspace: WorkspaceOpt = None,
     fmt: FormatOpt = OutputFormat.table,
 ) -> None:
-    """Open a case by hand (or from an alert). 新建工单。"""
+    """Open a case by hand, or from an alert or a complaint record. 新建工单。"""
     with Workspace.open(find_workspace(workspace)) as ws:
         customer_id = find_customer_id(ws, customer) if customer else None
         change = cases.CaseChange(title=title, customer_id=customer_id, product=product, priority=priority,
                                   owner=owner, team=team, department=department, records=tuple(record or ()),
-                                  origin="alert" if from_alert else "manual", origin_ref=from_alert)
+                                  origin="alert" if from_alert else "complaint" if from_record else "manual",
+                                  origin_ref=from_alert or from_record)
         data = cases.create_case(ws, change, actor=actor())
     _emit_case(data, fmt)
 

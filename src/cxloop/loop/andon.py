@@ -150,10 +150,15 @@ def _triggers(reports: Reports, opts: AndonOptions, idx: np.ndarray, issue: np.n
     if len(idx) == 0:
         return []
     product, t = reports.product[idx], reports.t[idx]
-    series = np.unique((product.astype(np.int64) << 32) | issue, return_inverse=True)[1].astype(np.int64)
-    win = series_windows(series, t, reports.customer[idx], w, h)
+    n_issue = int(issue.max()) + 1
+    series = product.astype(np.int64) * n_issue + issue
+    if len(reports.products) * n_issue >= 1 << 28:  # the window keys' limit: renumber the series used
+        series = np.unique(series, return_inverse=True)[1].astype(np.int64)
+    asked = reports.evaluate[idx]
+    win = series_windows(series, t, reports.customer[idx], w, h, at=asked)
     order = np.lexsort((t, issue))
-    any_product = window_counts(issue[order], t[order], issue, t - w, t)
+    any_product = np.zeros(len(idx), dtype=np.int64)
+    any_product[asked] = window_counts(issue[order], t[order], issue[asked], t[asked] - w, t[asked])
     other_items = any_product - win.items
     own_reports = own_n[idx]
     other_reports = all_n[idx] - own_reports

@@ -2,9 +2,9 @@
 
 Contacts are the journeys layer's service contacts (records of a known customer that are not surveys,
 reviews or posts). Two contacts of one customer are about *one problem* when they share a case id or a
-topic; a contact with neither joins the customer's contacts about the same product. Problems are the
-connected components of that relation; one fires when `contacts` of its contacts fall within `days`
-(a trailing window), at the first contact that completes the count.
+topic; a contact with neither joins the customer's contact about the same product nearest in time.
+Problems are the connected components of that relation; one fires when `contacts` of its contacts fall
+within `days` (a trailing window), at the first contact that completes the count.
 """
 
 from __future__ import annotations
@@ -38,6 +38,18 @@ def _link_to_first(n: int, keys: pd.Series) -> tuple[np.ndarray, np.ndarray]:
     return idx, first
 
 
+def _untagged_to_nearest(df: pd.DataFrame, untagged: pd.Series) -> tuple[list[np.ndarray], list[np.ndarray]]:
+    """Edges from each untagged contact to the customer's tagged contact on the same product nearest in time."""
+    key = (df.customer_id + "\x1f" + df["product"].fillna("")).astype(str)
+    frame = pd.DataFrame({"key": key, "at": df.occurred_at, "row": np.arange(len(df))})
+    left = frame[untagged.to_numpy()].sort_values("at")
+    right = frame[~untagged.to_numpy()].sort_values("at").rename(columns={"row": "tagged"})
+    if left.empty or right.empty:
+        return [], []
+    near = pd.merge_asof(left, right, on="at", by="key", direction="nearest").dropna(subset=["tagged"])
+    return [near["row"].to_numpy(np.int64)], [near["tagged"].to_numpy(np.int64)]
+
+
 def repeat_problems(contacts: pd.DataFrame, *, min_contacts: int, days: int) -> list[RepeatProblem]:
     """`contacts`: record_id, customer_id, occurred_at, case_id, topic_id, product, evaluate (bool).
     Problems whose count is completed by a contact to evaluate."""
@@ -53,11 +65,7 @@ def repeat_problems(contacts: pd.DataFrame, *, min_contacts: int, days: int) -> 
         df.customer_id + "\x1ftopic\x1f" + df.topic_id,
         (df.customer_id + "\x1fproduct\x1f" + df["product"].fillna("")).where(untagged),
     ]
-    # an untagged contact also joins the first tagged contact of the customer on that product
-    product_key = df.customer_id + "\x1fproduct\x1f" + df["product"].fillna("")
-    tagged_first = product_key.where(~untagged).drop_duplicates()
-    joined = product_key[untagged].map(pd.Series(tagged_first.index, index=tagged_first.values))
-    rows, cols = [np.flatnonzero(untagged)[joined.notna().to_numpy()]], [joined.dropna().to_numpy(np.int64)]
+    rows, cols = _untagged_to_nearest(df, untagged)
     for k in keys:
         a, b = _link_to_first(n, k)
         rows.append(a)

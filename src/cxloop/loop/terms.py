@@ -61,25 +61,37 @@ class ReportTerms:
     vocabulary: list[str]
 
 
-def report_terms(tokens: pa.Array | pa.ChunkedArray, products: Iterable[str]) -> ReportTerms:
-    """The distinctive terms of each report, from its list of tokens."""
+def report_terms(tokens: pa.Array | pa.ChunkedArray, products: Iterable[str], *, distinct: bool = False
+                 ) -> ReportTerms:
+    """The distinctive terms of each report, from its list of tokens (case-insensitive, each term once).
+    `distinct`: the caller's lists already hold each lower-case token once (skips a sort)."""
     arr = tokens.combine_chunks() if isinstance(tokens, pa.ChunkedArray) else tokens
     if len(arr) == 0:
         return ReportTerms(np.zeros(0, np.int64), np.zeros(0, np.int64), [])
     arr = arr.fill_null(pa.scalar([], type=arr.type))
     lengths = pc.list_value_length(arr).to_numpy(zero_copy_only=False)
-    flat = pc.utf8_lower(pc.list_flatten(arr))
-    encoded = pc.dictionary_encode(flat).combine_chunks() if isinstance(flat, pa.ChunkedArray) else \
-        pc.dictionary_encode(flat)
-    words = encoded.dictionary.to_pylist()
+    encoded = pc.dictionary_encode(pc.list_flatten(arr))
+    if isinstance(encoded, pa.ChunkedArray):
+        encoded = encoded.combine_chunks()
     names, joined = _name_parts(products)
-    keep = np.fromiter((distinctive(w, names, joined) for w in words), dtype=bool, count=len(words))
-    codes = encoded.indices.to_numpy(zero_copy_only=False)
-    report = np.repeat(np.arange(len(lengths)), lengths)
-    mask = keep[codes]
-    report, codes = report[mask], codes[mask]
-    # unique (report, term) pairs, then renumber the terms that remain
-    pairs = np.unique((report.astype(np.int64) << 24) | codes.astype(np.int64))
-    report, codes = pairs >> 24, pairs & ((1 << 24) - 1)
-    used, term = np.unique(codes, return_inverse=True)
-    return ReportTerms(report=report, term=term.astype(np.int64), vocabulary=[words[i] for i in used])
+    # one decision per distinct word, then a renumbering array: old code -> term code or -1 (no sort)
+    vocabulary: list[str] = []
+    index: dict[str, int] = {}
+    merged = False
+    lookup = np.full(len(encoded.dictionary), -1, dtype=np.int64)
+    for i, word in enumerate(encoded.dictionary.to_pylist()):
+        low = word.lower()
+        if not distinctive(low, names, joined):
+            continue
+        merged |= low in index
+        lookup[i] = index.setdefault(low, len(vocabulary))
+        if lookup[i] == len(vocabulary):
+            vocabulary.append(low)
+    codes = lookup[encoded.indices.to_numpy(zero_copy_only=False)]
+    report = np.repeat(np.arange(len(lengths), dtype=np.int64), lengths)
+    keep = codes >= 0
+    report, codes = report[keep], codes[keep]
+    if merged or not distinct:
+        pairs = np.unique(report * len(vocabulary) + codes)
+        report, codes = pairs // len(vocabulary), pairs % len(vocabulary)
+    return ReportTerms(report=report, term=codes, vocabulary=vocabulary)

@@ -46,8 +46,10 @@ def _composite(keys: np.ndarray, t: np.ndarray) -> np.ndarray:
 
 
 def series_windows(series: np.ndarray, t: np.ndarray, customer: np.ndarray, window_s: int,
-                   history_s: int) -> SeriesWindows:
-    """Window statistics per item; `series`, `customer` are integer codes, `t` seconds (int64)."""
+                   history_s: int, at: np.ndarray | None = None) -> SeriesWindows:
+    """Window statistics per item; `series`, `customer` are integer codes, `t` seconds (int64). With `at`
+    (a boolean mask), only the masked items get their statistics (the others read 0): the sorts still
+    see every item, the searches only the masked ones."""
     n = len(series)
     if n == 0:
         empty = np.zeros(0, dtype=np.int64)
@@ -55,8 +57,9 @@ def series_windows(series: np.ndarray, t: np.ndarray, customer: np.ndarray, wind
     order = np.lexsort((t, series))
     s, ts, cu = series[order], t[order], customer[order]
     comp = _composite(s, ts)
-    start = np.searchsorted(comp, _composite(s, ts - window_s), side="right")  # first index inside
-    items = np.arange(n) - start + 1
+    pos = np.arange(n) if at is None else np.flatnonzero(at[order])  # sorted positions asked for
+    start = np.searchsorted(comp, _composite(s[pos], ts[pos] - window_s), side="right")  # first inside
+    items = pos - start + 1
     # repeats: the previous item of the same (series, customer), if inside a window with this item
     by_customer = np.lexsort((ts, cu, s))
     same = (s[by_customer][1:] == s[by_customer][:-1]) & (cu[by_customer][1:] == cu[by_customer][:-1])
@@ -67,10 +70,12 @@ def series_windows(series: np.ndarray, t: np.ndarray, customer: np.ndarray, wind
     # item i counts repeat j when j <= i and t_i - W < t_p (same series): i in [j, last]
     last = np.searchsorted(comp, _composite(s[prev_pos], ts[prev_pos] + window_s), side="left") - 1
     diff = np.bincount(rep_pos, minlength=n + 1) - np.bincount(last + 1, minlength=n + 1)
-    repeats = np.cumsum(diff[:n])
-    history = window_counts(s, ts, s, ts - window_s - history_s, ts - window_s)
-    out = np.empty((3, n), dtype=np.int64)
-    out[0, order], out[1, order], out[2, order] = items - repeats, items, history
+    repeats = np.cumsum(diff[:n])[pos]
+    hist_hi = np.searchsorted(comp, _composite(s[pos], ts[pos] - window_s), side="right")
+    hist_lo = np.searchsorted(comp, _composite(s[pos], ts[pos] - window_s - history_s), side="right")
+    out = np.zeros((3, n), dtype=np.int64)
+    where = order[pos]
+    out[0, where], out[1, where], out[2, where] = items - repeats, items, hist_hi - hist_lo
     return SeriesWindows(distinct=out[0], items=out[1], history=out[2])
 
 
