@@ -15,14 +15,28 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 
 from cxloop.errors import ConfigError, WorkspaceError
 from cxloop.settings.alerts import DEFAULT_ALERTS_TOML, AlertSettings, CaseSettings
+from cxloop.settings.manage import (
+    CardSettings,
+    InitiativeSettings,
+    IntegritySettings,
+    KpiNode,
+    KpiSettings,
+    StarSettings,
+)
 
 __all__ = [
     "CONFIG_FILE",
     "DATABASE_FILE",
     "DEFAULT_CONFIG_TEXT",
+    "CardSettings",
     "IdentitySettings",
+    "InitiativeSettings",
+    "IntegritySettings",
+    "KpiNode",
+    "KpiSettings",
     "Settings",
     "SourceProfile",
+    "StarSettings",
     "find_workspace",
     "load_settings",
 ]
@@ -90,6 +104,11 @@ class Settings(BaseModel):
     alerts: AlertSettings = Field(default_factory=AlertSettings)
     cases: CaseSettings = Field(default_factory=CaseSettings)
     api: dict[str, Any] = Field(default_factory=dict)  # REST API limits: cxloop.access.policy.ApiSettings
+    initiatives: InitiativeSettings = Field(default_factory=InitiativeSettings)
+    cards: CardSettings = Field(default_factory=CardSettings)
+    stars: StarSettings = Field(default_factory=StarSettings)
+    integrity: IntegritySettings = Field(default_factory=IntegritySettings)
+    kpis: KpiSettings = Field(default_factory=KpiSettings)
 
     _tz = field_validator("timezone")(classmethod(lambda cls, v: _check_timezone(v)))
 
@@ -109,6 +128,17 @@ channels = ["hotline", "ivr", "chat", "email", "app", "ecommerce_review", "surve
 blocklist = []                     # identifiers that must never link customers (switchboard numbers...)
 max_customers_per_identifier = 10  # an identifier seen with more distinct customers is blocklisted
 hash_identifiers = false           # store identifiers salted-hashed (salt in .cxloop-salt, not in the DB)
+
+# Initiatives, red/yellow cards, CX stars, metric integrity and the KPI tree (docs/loop_manage.md), e.g.:
+# [cards]
+# yellow_at = 3
+# red_at = 5
+# cx_weight = 0.2
+# [stars]
+# metric = "3e"
+# min_n = 30
+# [integrity]
+# exclude_flagged = false
 
 # A source profile maps an export's columns onto canonical fields, e.g.:
 # [sources.hotline]
