@@ -184,7 +184,7 @@ def _mostly_english(texts: Sequence[str]) -> bool:
 
 
 def _k_grid(n: int, k_max: int) -> list[int]:
-    top = max(2, min(k_max, n // 10))
+    top = max(2, min(k_max, n // 5))  # clusters of >= 5 texts on average
     low = min(3, top)
     grid = np.unique(np.round(np.geomspace(low, top, num=min(14, top - low + 1))).astype(int))
     return [int(k) for k in grid if k >= 2]
@@ -336,6 +336,8 @@ def _describe(
                 break
         words = keywords[c]
         cid = "cand-" + hashlib.sha256("|".join(words[:5] or examples[:1]).encode()).hexdigest()[:8]
+        taken = sum(1 for c in out if c.cluster_id.split("~")[0] == cid)
+        cid = f"{cid}~{taken + 1}" if taken else cid  # two clusters with the same keywords keep two ids
         out.append(Cluster(cid, " / ".join(words[:3]) or "(no keywords)", words, examples, int(idx.size),
                            round(float(sims.mean()), 4) if idx.size else 0.0))
     return out
