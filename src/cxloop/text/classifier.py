@@ -15,14 +15,15 @@ answered "none" when its none-score (`_none_score`: P(oos) minus the best in-sco
 embeddings, twice its cosine to the nearest in-scope training text) reaches a threshold. The threshold is
 calibrated on out-of-fold scores of the training rows (the test data never tunes it) as a split-conformal
 quantile (Vovk et al. 2005; Angelopoulos & Bates 2021, "A gentle introduction to conformal prediction"):
-with n out-of-fold none-scores of out-of-scope rows and alpha = 1 - `oos_recall_target` (default 0.95), the
+with n out-of-fold none-scores of out-of-scope rows and alpha = 1 - `oos_recall_target` (default 0.93), the
 threshold is the floor(alpha (n + 1))-th smallest of them, so a new out-of-scope text exchangeable with
 them is answered "none" with probability >= the target; the recall achieved on new data then follows
 Beta(n + 1 - l, l) with l = floor(alpha (n + 1)), whose 95% interval `oos_calibration()` reports. This fixes
 the out-of-scope recall and maximises in-scope accuracy under it (a Neyman-Pearson style operating point).
-The target is 0.95, not 0.9: on CLINC150 the out-of-scope rows of the official test scored lower than the
+The target is 0.93, not 0.9: on CLINC150 the out-of-scope rows of the official test scored lower than the
 training ones (0.9 out of fold gave 0.765 on test), so the operating point keeps a margin over the 0.80
-aim while in-scope accuracy stays above 0.92. The folds are stratified blocks in file order (no shuffle),
+aim while in-scope accuracy stays above 0.92 (CLINC150 val, frozen encoder: 0.90 -> in-scope 0.953 / oos
+recall 0.88; 0.93 -> 0.945 / 0.91; 0.95 -> 0.926 / 0.95). The folds are stratified blocks in file order (no shuffle),
 so near-paraphrases written together stay in one fold and the out-of-fold figures are less inflated.
 """
 
@@ -128,7 +129,7 @@ class TextClassifier:
         backend: str = "auto",
         c: float | None = None,
         embedding_weight: float = 2.0,
-        oos_recall_target: float = 0.95,
+        oos_recall_target: float = 0.93,
         tune_epochs: int = 8,
     ) -> None:
         self.backend = resolve_backend(backend)
