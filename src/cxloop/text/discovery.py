@@ -325,7 +325,7 @@ def _describe(
         docs = [tokenize([texts[i] for i in idx]) if idx else [] for idx in sampled]
     # The texts left out of clustering form one more class, so labels contrast with them too.
     keywords = class_tfidf([*docs, background] if background else docs, opts.n_keywords)
-    out = []
+    out: list[Cluster] = []
     for c, idx in enumerate(members):
         sims = x[idx] @ centers[c] if idx.size else np.zeros(0)
         examples: list[str] = []
@@ -336,7 +336,7 @@ def _describe(
                 break
         words = keywords[c]
         cid = "cand-" + hashlib.sha256("|".join(words[:5] or examples[:1]).encode()).hexdigest()[:8]
-        taken = sum(1 for c in out if c.cluster_id.split("~")[0] == cid)
+        taken = sum(1 for prev in out if prev.cluster_id.split("~")[0] == cid)
         cid = f"{cid}~{taken + 1}" if taken else cid  # two clusters with the same keywords keep two ids
         out.append(Cluster(cid, " / ".join(words[:3]) or "(no keywords)", words, examples, int(idx.size),
                            round(float(sims.mean()), 4) if idx.size else 0.0))
