@@ -234,7 +234,12 @@ def stars(ws: Workspace, *, month: str, level: str = "agent", metric: str | None
           exclude_flagged: bool | None = None) -> dict[str, Any]:
     """The monthly CX stars, ranked over the responses the user may see."""
     ws.principal.require(Permission.manage_read)
-    return stars_service.compute_stars(ws, month=month, level=level, metric=metric, exclude_flagged=exclude_flagged)
+    out = stars_service.compute_stars(ws, month=month, level=level, metric=metric, exclude_flagged=exclude_flagged)
+    units = _scope_units(ws)
+    if units is not None:  # flagged agents are listed from the stored flags: keep the user's own only
+        key, known = ("agent_id", units[1]) if level == "agent" else ("team", units[0])
+        out["stars"] = [s for s in out["stars"] if s[key] in known]
+    return out
 
 
 def run_integrity(ws: Workspace) -> dict[str, Any]:
