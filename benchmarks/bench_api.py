@@ -110,14 +110,23 @@ def _ms(value: str) -> float:
     return float(number) * {"us": 0.001, "ms": 1.0, "s": 1000.0, "m": 60000.0}[unit]
 
 
-def wrk(base: str, path: str, token: str, duration: int, connections: int, script: str | None = None) -> dict:
+def cpu_seconds(pid: int) -> float:
+    """User + system CPU time of a process so far (Linux /proc), to report CPU per request."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def wrk(base: str, path: str, token: str, duration: int, connections: int, script: str | None = None,
+        pid: int | None = None) -> dict:
     args = ["wrk", "-t2", f"-c{connections}", f"-d{duration}s", "--latency", "--timeout", "30s",
             "-H", f"Authorization: Bearer {token}"]
     with tempfile.NamedTemporaryFile("w", suffix=".lua", delete=False) as lua:
         lua.write(script or "")
     if script:
         args += ["-s", lua.name]
+    cpu0 = cpu_seconds(pid) if pid else 0.0
     out = subprocess.run([*args, base + path], capture_output=True, text=True, check=True).stdout
+    cpu = cpu_seconds(pid) - cpu0 if pid else float("nan")
     os.unlink(lua.name)
     pct = dict(re.findall(r"^\s+(50|99)%\s+(\S+)\s*$", out, re.MULTILINE))
     if "50" not in pct or "99" not in pct:
@@ -127,6 +136,7 @@ def wrk(base: str, path: str, token: str, duration: int, connections: int, scrip
     bad = re.search(r"Non-2xx or 3xx responses: (\d+)", out)
     errors = re.search(r"Socket errors: (.*)$", out, re.MULTILINE)
     return {"p50_ms": _ms(pct["50"]), "p99_ms": _ms(pct["99"]), "rps": rps, "requests": total,
+            "cpu_ms_per_request": 1000 * cpu / total if total else float("nan"), "load": os.getloadavg()[0],
             "non_2xx": int(bad.group(1)) if bad else 0, "socket_errors": errors.group(1) if errors else ""}
 
 
@@ -165,11 +175,12 @@ def main() -> None:
 
         for path in (SEARCH, METRICS):  # warm-up; fills the aggregate cache for the repeated metrics case
             assert httpx.get(base + path, headers={"Authorization": f"Bearer {token}"}, timeout=120).status_code == 200
+        pid = proc.pid
         http = {
-            "search": wrk(base, SEARCH, token, args.duration, args.connections),
-            "search_filtered": wrk(base, SEARCH_FILTERED, token, args.duration, args.connections),
-            "metrics": wrk(base, METRICS, token, args.duration, args.connections),
-            "metrics_miss": wrk(base, "/", token, args.duration, args.connections, script=MISS_LUA),
+            "search": wrk(base, SEARCH, token, args.duration, args.connections, pid=pid),
+            "search_filtered": wrk(base, SEARCH_FILTERED, token, args.duration, args.connections, pid=pid),
+            "metrics": wrk(base, METRICS, token, args.duration, args.connections, pid=pid),
+            "metrics_miss": wrk(base, "/", token, args.duration, args.connections, script=MISS_LUA, pid=pid),
         }
     finally:
         proc.terminate()
@@ -187,6 +198,7 @@ def main() -> None:
         p50, p99 = floor[floor_key]
         rows.append({"case": label, "http_p50_ms": round(h["p50_ms"], 1), "http_p99_ms": round(h["p99_ms"], 1),
                      "target_p99_ms": target, "req_per_s": round(h["rps"], 1), "requests": h["requests"],
+                     "server_cpu_ms_per_req": round(h["cpu_ms_per_request"], 2), "load_1m": round(h["load"], 1),
                      "non_2xx": h["non_2xx"], "in_process_p50_ms": round(p50, 1), "in_process_p99_ms": round(p99, 1)})
     print_table(rows)
     print(json.dumps({"rows": rows, "load_at_end": load_end}))

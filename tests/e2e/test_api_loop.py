@@ -74,3 +74,26 @@ def test_cases_opened_and_worked_within_the_department(looped: tuple[ApiWorkspac
     assert client.post("/api/v1/cases", json={"title": "x"}, headers=h("ann")).status_code == 403
     bad = client.post(f"/api/v1/cases/{ours.json()['case_id']}/explode", json={}, headers=h("qa"))
     assert bad.status_code == 422 and bad.json()["error"]["field"] == "action"
+
+
+def test_cli_alerts_and_cases_as_a_user_are_scoped_like_the_api(looped: tuple[ApiWorkspace, TestClient], cli,
+                                                                 monkeypatch: pytest.MonkeyPatch) -> None:
+    api_ws, client = looped
+    api = client.get("/api/v1/alerts", headers=bearer(api_ws.tokens["qa"])).json()
+    client.app.state.cx.gate.close()  # type: ignore[attr-defined]  # let the CLI in (same process)
+    monkeypatch.setenv("CXLOOP_USER", "qa")
+    alerts = cli("alerts", "list", "-w", api_ws.root, "--format", "json")
+    assert alerts.code == 0, alerts.stderr
+    assert alerts.json() == api and {a["department"] for a in api["alerts"]} == {"quality"}
+    refused = cli("alerts", "run", "-w", api_ws.root, "--format", "json")
+    assert refused.code != 0 and "scoped" in refused.stderr
+    opened = cli("cases", "create", "--title", "批次问题", "--department", "logistics", "-w", api_ws.root,
+                 "--format", "json")
+    assert opened.code == 0 and opened.json()["department"] == "quality"
+    assert opened.json()["history"][0]["actor"] == "qa"
+    monkeypatch.delenv("CXLOOP_USER")
+    owner = cli("cases", "list", "--department", "logistics", "-w", api_ws.root, "--format", "json")
+    assert owner.code == 0 and owner.json()["cases"] == []
+    monkeypatch.setenv("CXLOOP_USER", "ann")
+    denied = cli("cases", "note", opened.json()["case_id"], "x", "-w", api_ws.root, "--format", "json")
+    assert denied.code != 0 and "loop.write" in denied.stderr

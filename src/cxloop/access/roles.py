@@ -37,6 +37,8 @@ class Permission(StrEnum):
     catalog_write = "catalog.write"
     loop_read = "loop.read"
     loop_write = "loop.write"
+    manage_read = "manage.read"
+    manage_write = "manage.write"
     users_manage = "users.manage"
     audit_read = "audit.read"
 
@@ -46,9 +48,9 @@ _READ_DATA = frozenset({_P.status_read, _P.records_read, _P.customers_read, _P.m
 MATRIX: dict[Role, frozenset[Permission]] = {
     Role.admin: frozenset(Permission),
     Role.analyst: _READ_DATA | {_P.ingest_read, _P.ingest_write, _P.catalog_read, _P.catalog_write, _P.loop_read,
-                                _P.loop_write},
-    Role.agent: _READ_DATA | {_P.catalog_read, _P.loop_read, _P.loop_write},
-    Role.viewer: _READ_DATA | {_P.catalog_read, _P.loop_read},
+                                _P.loop_write, _P.manage_read, _P.manage_write},
+    Role.agent: _READ_DATA | {_P.catalog_read, _P.loop_read, _P.loop_write, _P.manage_read},
+    Role.viewer: _READ_DATA | {_P.catalog_read, _P.loop_read, _P.manage_read},
     Role.partner: _READ_DATA,
 }
 

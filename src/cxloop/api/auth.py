@@ -19,7 +19,7 @@ import threading
 import time
 from collections import OrderedDict
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -144,13 +144,18 @@ def _bearer(request: Request) -> str | None:
     return value.strip()
 
 
-def _authenticate(ws: Workspace, request: Request) -> tuple[Principal, str]:
-    """The principal and its rate-limit key; checks CSRF for cookie-authenticated writes."""
+def _authenticate(state: ApiState, ws: Workspace, request: Request) -> tuple[Principal, str]:
+    """The principal and its rate-limit key; checks CSRF for cookie-authenticated writes.
+
+    A token's principal is remembered until the data changes (`cached`: a revoked token or a disabled
+    user is a write, of this process or of a CLI command while the file was free), which spares two
+    queries per request; an unknown token is looked up every time."""
     client = client_of(request)
     token = _bearer(request)
     if token is not None:
-        principal = principal_for_token(ws, token, client=client)
-        return principal, "token:" + hashlib.sha256(token.encode()).hexdigest()[:16]
+        digest = hashlib.sha256(token.encode()).hexdigest()
+        known = state.cached(ws, "token.principal", {"sha256": digest}, lambda: principal_for_token(ws, token))
+        return replace(known, client=client), "token:" + digest[:16]
     cookie = request.cookies.get(SESSION_COOKIE)
     if not cookie:
         raise AuthError("authentication required: send 'Authorization: Bearer <token>' or log in at /login "
@@ -174,7 +179,7 @@ def access(permission: Permission | None, *, write: bool = False) -> Callable[[R
             raise AuthError("authentication required: send 'Authorization: Bearer <token>' or log in at /login "
                             "(需要登录或令牌)")
         with state.gate.session(ANONYMOUS) as ws:
-            principal, key = _authenticate(ws, request)
+            principal, key = _authenticate(state, ws, request)
             ws.principal = principal
             if permission is not None:
                 principal.require(permission)

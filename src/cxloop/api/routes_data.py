@@ -4,15 +4,16 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, Query, Request
+from fastapi import APIRouter, Depends, Query, Request, Response
 
 from cxloop.access import Permission
 from cxloop.api.auth import access, state_of
 from cxloop.api.problems import ERROR_RESPONSES
+from cxloop.api.responses import json_response
 from cxloop.app import journeys_service as journeys
 from cxloop.app.access import scoped_status
 from cxloop.app.customers_service import show_customer
-from cxloop.app.records_index import index_current
+from cxloop.app.records_index import index_current, newest_indexed
 from cxloop.app.records_service import SORTS, RecordQuery, get_record, search_records
 from cxloop.app.workspace import Workspace
 
@@ -42,7 +43,7 @@ def records(
     since: Annotated[Opt, Query(description="ISO date/time or a span back from the latest record (30d).")] = None,
     until: Annotated[Opt, Query(description="ISO date/time (exclusive).")] = None,
     sort: SortParam = "-occurred_at", limit: Limit = 50, cursor: Opt = None,
-) -> dict[str, Any]:
+) -> Response:
     filters = {k: v for k, v in (("channel", channel), ("kind", kind), ("product", product), ("source", source),
                                  ("region", region), ("department", department), ("partner", partner),
                                  ("agent_id", agent_id)) if v is not None}
@@ -52,7 +53,9 @@ def records(
     indexed = state.cached(ws, "records_index.current", {}, lambda: index_current(ws))
     if not indexed:
         state.keep_index_fresh()
-    return search_records(ws, query, indexed=indexed)
+        return json_response(search_records(ws, query, indexed=False))
+    newest = state.cached(ws, "records_index.newest", {}, lambda: newest_indexed(ws))
+    return json_response(search_records(ws, query, indexed=True, newest=newest))
 
 
 @router.get("/records/{record_id}", summary="One record with its raw row and enrichment", tags=["data"])

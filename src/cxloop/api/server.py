@@ -28,6 +28,7 @@ from cxloop.api import (
     routes_data,
     routes_ingest,
     routes_loop,
+    routes_manage,
 )
 from cxloop.api.auth import ApiState
 from cxloop.api.guards import BodyLimitMiddleware, SecurityHeadersMiddleware
@@ -93,7 +94,8 @@ def create_app(root: Path) -> FastAPI:
     def docs() -> HTMLResponse:
         return HTMLResponse(_DOCS)
 
-    for module in (routes_data, routes_analytics, routes_ingest, routes_catalog, routes_loop, routes_admin, pages):
+    for module in (routes_data, routes_analytics, routes_ingest, routes_catalog, routes_loop, routes_manage,
+                   routes_admin, pages):
         app.include_router(module.router)
     app.openapi = lambda: _openapi(app)  # type: ignore[method-assign]
     return app

@@ -13,7 +13,7 @@ from typing import Any
 
 from cxloop.access import Permission
 from cxloop.app.access import mask_rows
-from cxloop.app.alerts_service import ack_alert, close_alert, list_alerts
+from cxloop.app.alerts_service import ack_alert, close_alert, list_alerts, run_alerts
 from cxloop.app.andon_service import list_holds, release_hold
 from cxloop.app.audit_service import record
 from cxloop.app.cases_service import (
@@ -26,13 +26,20 @@ from cxloop.app.cases_service import (
     note_case,
     show_case,
 )
+from cxloop.app.delivery_service import list_deliveries, redeliver
 from cxloop.app.workspace import Workspace
-from cxloop.errors import NotFound
+from cxloop.errors import Forbidden, NotFound
 
-__all__ = ["alerts", "case", "case_change", "cases", "holds", "open_case", "release", "set_alert"]
+__all__ = ["alerts", "case", "case_change", "cases", "deliveries", "holds", "open_case", "release", "resend",
+           "run", "set_alert"]
 
 _ALERT_TEXTS = ("title", "message", "details")
 _CASE_TEXTS = ("title", "note", "history")
+
+
+def _actor(ws: Workspace, actor: str | None) -> str:
+    """Who a change is recorded as: the acting user; the CLI's owner may name themselves (`actor`)."""
+    return actor if actor and ws.principal.is_owner else ws.principal.name
 
 
 def _department(ws: Workspace, asked: str | None) -> str | None:
@@ -48,6 +55,36 @@ def alerts(ws: Workspace, *, status: str | None = None, rule: str | None = None,
     return {"alerts": mask_rows(ws, found["alerts"], texts=_ALERT_TEXTS, what="alerts")}
 
 
+def run(ws: Workspace, *, actor: str | None = None, deliver: bool = True) -> dict[str, Any]:
+    """Evaluate the alert rules on data not yet evaluated. Refused to a scoped user: the rules run over
+    every department's data once, and a scoped run would mark the others' data as evaluated."""
+    ws.principal.require(Permission.loop_write)
+    if ws.principal.scope.narrowed:
+        raise Forbidden("alert rules run over every department's data: a user scoped to a department or partner "
+                        "may not run them (ask an admin) (部门用户无权运行告警规则)")
+    out = run_alerts(ws, actor=_actor(ws, actor), deliver=deliver)
+    record(ws, "alerts.run", target=out["run_id"], detail={"alerts": len(out["alerts"])})
+    out["alerts"] = mask_rows(ws, out["alerts"], texts=_ALERT_TEXTS, what="alerts")
+    return out
+
+
+def resend(ws: Workspace) -> dict[str, Any]:
+    """Retry dead letters (an admin's or unscoped user's task: deliveries carry every department's alerts)."""
+    ws.principal.require(Permission.loop_write)
+    if ws.principal.scope.narrowed:
+        raise Forbidden("deliveries carry every department's alerts: a scoped user may not resend them")
+    out = redeliver(ws, ws.settings.alerts)
+    record(ws, "alerts.redeliver", detail={"tried": out.get("tried")})
+    return out
+
+
+def deliveries(ws: Workspace, *, status: str | None = None, limit: int = 100) -> dict[str, Any]:
+    ws.principal.require(Permission.loop_read)
+    if ws.principal.scope.narrowed:
+        raise Forbidden("deliveries carry every department's alerts: a scoped user may not list them")
+    return list_deliveries(ws, status=status, limit=limit)
+
+
 def _visible_alert(ws: Workspace, alert_id: str) -> None:
     dept = ws.principal.scope.department
     if dept is None:
@@ -57,12 +94,13 @@ def _visible_alert(ws: Workspace, alert_id: str) -> None:
         raise NotFound(f"alert {alert_id!r} not found", field="alert_id")
 
 
-def set_alert(ws: Workspace, alert_id: str, status: str, *, note: str | None = None) -> dict[str, Any]:
+def set_alert(ws: Workspace, alert_id: str, status: str, *, note: str | None = None, actor: str | None = None
+              ) -> dict[str, Any]:
     """Acknowledge (`acked`) or close (`closed`) an alert as the acting user."""
     ws.principal.require(Permission.loop_write)
     _visible_alert(ws, alert_id)
     change = ack_alert if status == "acked" else close_alert
-    out = change(ws, alert_id, actor=ws.principal.name, note=note)
+    out = change(ws, alert_id, actor=_actor(ws, actor), note=note)
     record(ws, f"alerts.{status}", target=alert_id)
     return out
 
@@ -73,9 +111,10 @@ def holds(ws: Workspace, *, status: str | None = None, product: str | None = Non
                                texts=("reason", "issue"), what="holds")}
 
 
-def release(ws: Workspace, hold_id: str, *, reason: str, initiative_id: str | None = None) -> dict[str, Any]:
+def release(ws: Workspace, hold_id: str, *, reason: str, initiative_id: str | None = None,
+            actor: str | None = None) -> dict[str, Any]:
     ws.principal.require(Permission.loop_write)
-    out = release_hold(ws, hold_id, reason=reason, actor=ws.principal.name, initiative_id=initiative_id)
+    out = release_hold(ws, hold_id, reason=reason, actor=_actor(ws, actor), initiative_id=initiative_id)
     record(ws, "holds.release", target=hold_id, detail={"initiative_id": initiative_id})
     return out
 
@@ -99,23 +138,24 @@ def case(ws: Workspace, case_id: str) -> dict[str, Any]:
     return mask_rows(ws, [shown], texts=_CASE_TEXTS, what=f"case {case_id}")[0]
 
 
-def open_case(ws: Workspace, data: dict[str, Any]) -> dict[str, Any]:
+def open_case(ws: Workspace, data: dict[str, Any], *, actor: str | None = None) -> dict[str, Any]:
     """Open a case by hand as the acting user (a department's user opens it for their department)."""
     ws.principal.require(Permission.loop_write)
     fields = {k: v for k, v in data.items() if v is not None}
     if ws.principal.scope.department:
         fields["department"] = ws.principal.scope.department
     fields["records"] = tuple(fields.get("records") or ())
-    out = create_case(ws, CaseChange(**fields), actor=ws.principal.name)
+    out = create_case(ws, CaseChange(**fields), actor=_actor(ws, actor))
     record(ws, "cases.open", target=out["case_id"])
     return case(ws, out["case_id"])
 
 
-def case_change(ws: Workspace, case_id: str, action: str, data: dict[str, Any]) -> dict[str, Any]:
+def case_change(ws: Workspace, case_id: str, action: str, data: dict[str, Any], *, actor: str | None = None
+                ) -> dict[str, Any]:
     """assign | move | close | note a case the user may see, as the acting user."""
     ws.principal.require(Permission.loop_write)
     case(ws, case_id)  # NotFound outside the user's department
-    actor = ws.principal.name
+    actor = _actor(ws, actor)
     if action == "assign":
         assign_case(ws, case_id, owner=data.get("owner"), team=data.get("team"),
                     department=data.get("department"), actor=actor)

@@ -22,7 +22,7 @@ import duckdb
 from cxloop.app.workspace import Workspace
 from cxloop.store import first_row, transaction
 
-__all__ = ["INDEX_TABLE", "SPANS", "index_current", "index_key", "refresh_records_index"]
+__all__ = ["INDEX_TABLE", "SPANS", "index_current", "index_key", "newest_indexed", "refresh_records_index"]
 
 INDEX_TABLE = "records_by_time"
 _STATE = "records_by_time_state"
@@ -52,6 +52,12 @@ def index_current(ws: Workspace) -> bool:
         return False
     row = first_row(ws.con.execute(f"SELECT key FROM {_STATE}"))
     return row is not None and row[0] == index_key(ws.con)
+
+
+def newest_indexed(ws: Workspace) -> datetime | None:
+    """The latest `occurred_at` in the index (where a newest-first search starts)."""
+    row = first_row(ws.con.execute(f"SELECT max(occurred_at) FROM {INDEX_TABLE}"))
+    return row[0] if row else None
 
 
 def refresh_records_index(ws: Workspace, *, force: bool = False) -> dict[str, Any]:

@@ -149,28 +149,33 @@ def _page(ws: Workspace, sql: str, params: list[Any], column: str, direction: st
     raise AssertionError("unreachable: the last window is unbounded")  # pragma: no cover
 
 
-def _anchor(ws: Workspace, column: str, direction: str, cursor_at: datetime | None) -> datetime | None:
+def _anchor(ws: Workspace, column: str, direction: str, cursor_at: datetime | None,
+            newest: datetime | None) -> datetime | None:
     if cursor_at is not None:
         return cursor_at
+    if direction == "DESC" and newest is not None:
+        return newest
     row = first_row(ws.con.execute(f"SELECT {'max' if direction == 'DESC' else 'min'}({column}) FROM {INDEX_TABLE}"))
     return row[0] if row else None
 
 
-def search_records(ws: Workspace, query: RecordQuery, *, indexed: bool | None = None) -> dict[str, Any]:
+def search_records(ws: Workspace, query: RecordQuery, *, indexed: bool | None = None,
+                   newest: datetime | None = None) -> dict[str, Any]:
     """`{"records": [{record_id, occurred_at, channel, kind, product, customer_id, text, ...}], "next_cursor"}`.
 
     `indexed`: whether the search index is current, when the caller knows (a server remembers it until its
-    data changes); None checks (a few ms on a million records)."""
+    data changes); None checks (a few ms on a million records). `newest`: the index's latest `occurred_at`,
+    when the caller knows it (`records_index.newest_indexed`)."""
     indexed = index_current(ws) if indexed is None else indexed
     if indexed:
         try:
-            return _search(ws, query, True)
+            return _search(ws, query, True, newest)
         except (duckdb.CatalogException, duckdb.TransactionException):
             pass  # the index was being rebuilt under this request: the records table answers the same
-    return _search(ws, query, False)
+    return _search(ws, query, False, None)
 
 
-def _search(ws: Workspace, query: RecordQuery, indexed: bool) -> dict[str, Any]:
+def _search(ws: Workspace, query: RecordQuery, indexed: bool, newest: datetime | None) -> dict[str, Any]:
     if query.sort not in SORTS:
         raise UsageError(f"sort={query.sort!r}: use one of {', '.join(SORTS)}", field="sort")
     if query.limit < 1:
@@ -189,7 +194,7 @@ def _search(ws: Workspace, query: RecordQuery, indexed: bool) -> dict[str, Any]:
     where = " AND ".join(["TRUE", *preds])
     sql = (f"SELECT {cols} FROM {base} r WHERE {where}{_WINDOW} "
            f"ORDER BY r.{column} {direction}, r.record_id {direction} LIMIT ?")
-    anchor = _anchor(ws, column, direction, cursor_at) if indexed else None
+    anchor = _anchor(ws, column, direction, cursor_at, newest) if indexed else None
     rows = _page(ws, sql, params, column, direction, anchor, query.limit + 1)
     more = len(rows) > query.limit
     keys = (*LIST_COLUMNS, "topic_id", "sentiment") if indexed else LIST_COLUMNS

@@ -20,9 +20,7 @@ from typing import Annotated
 import typer
 
 from cxloop.app import Workspace
-from cxloop.app import alerts_service as alerts
-from cxloop.app import andon_service as andon
-from cxloop.app.delivery_service import list_deliveries, redeliver
+from cxloop.app import loop_access as loop
 from cxloop.cli.output import FormatOpt, OutputFormat, WorkspaceOpt, cli_command, emit
 from cxloop.config import find_workspace
 
@@ -48,7 +46,7 @@ def run(
 ) -> None:
     """Evaluate the rules on data not yet evaluated; store and deliver new alerts. 运行告警规则。"""
     with Workspace.open(find_workspace(workspace)) as ws:
-        data = alerts.run_alerts(ws, actor=actor(), deliver=not no_deliver)
+        data = loop.run(ws, actor=actor(), deliver=not no_deliver)
     title = (f"{len(data['alerts'])} new alerts, {data['holds']} new holds, {data['cases']} new cases; "
              f"delivered {data['delivered']}, dead letters {data['dead_letters']}")
     emit(data, fmt, rows=[{k: a.get(k) for k in _ROW} for a in data["alerts"]], title=title)
@@ -68,8 +66,8 @@ def list_cmd(
 ) -> None:
     """The alert inbox, newest data first. 告警列表。"""
     with Workspace.open(find_workspace(workspace), read_only=True) as ws:
-        data = alerts.list_alerts(ws, status=status, rule=rule, since=since, product=product,
-                                  department=department, limit=limit)
+        data = loop.alerts(ws, status=status, rule=rule, since=since, product=product, department=department,
+                           limit=limit)
     emit(data, fmt, rows=[{k: a.get(k) for k in _ROW} for a in data["alerts"]], title="alerts")
 
 
@@ -83,7 +81,7 @@ def ack(
 ) -> None:
     """Acknowledge an alert. 确认告警。"""
     with Workspace.open(find_workspace(workspace)) as ws:
-        data = alerts.ack_alert(ws, alert_id, actor=actor(), note=note)
+        data = loop.set_alert(ws, alert_id, "acked", actor=actor(), note=note)
     emit(data, fmt, title="alert")
 
 
@@ -97,7 +95,7 @@ def close(
 ) -> None:
     """Close an alert. 关闭告警。"""
     with Workspace.open(find_workspace(workspace)) as ws:
-        data = alerts.close_alert(ws, alert_id, actor=actor(), note=note)
+        data = loop.set_alert(ws, alert_id, "closed", actor=actor(), note=note)
     emit(data, fmt, title="alert")
 
 
@@ -106,7 +104,7 @@ def close(
 def redeliver_cmd(workspace: WorkspaceOpt = None, fmt: FormatOpt = OutputFormat.table) -> None:
     """Retry dead letters (deliveries whose every try failed). 重发失败的告警。"""
     with Workspace.open(find_workspace(workspace)) as ws:
-        data = redeliver(ws, ws.settings.alerts)
+        data = loop.resend(ws)
     emit(data, fmt, title="redelivery")
 
 
@@ -120,7 +118,7 @@ def deliveries(
 ) -> None:
     """Deliveries to the sinks with their last try and error. 告警投递记录。"""
     with Workspace.open(find_workspace(workspace), read_only=True) as ws:
-        data = list_deliveries(ws, status=status, limit=limit)
+        data = loop.deliveries(ws, status=status, limit=limit)
     emit(data, fmt, rows=data["deliveries"], title="deliveries")
 
 
@@ -134,7 +132,7 @@ def holds_list(
 ) -> None:
     """Andon holds with their evidence. 停售列表。"""
     with Workspace.open(find_workspace(workspace), read_only=True) as ws:
-        data = andon.list_holds(ws, status=status, product=product)
+        data = loop.holds(ws, status=status, product=product)
     rows = [{**{k: h[k] for k in ("hold_id", "product", "issue", "status", "customers", "opened_at",
                                   "released_at")}, "evidence": len(h["evidence"])} for h in data["holds"]]
     emit(data, fmt, rows=rows, title="holds")
@@ -152,7 +150,7 @@ def holds_release(
 ) -> None:
     """Release a hold with a reason. 解除停售。"""
     with Workspace.open(find_workspace(workspace)) as ws:
-        data = andon.release_hold(ws, hold_id, reason=reason, actor=actor(), initiative_id=initiative)
+        data = loop.release(ws, hold_id, reason=reason, actor=actor(), initiative_id=initiative)
     emit({k: v for k, v in data.items() if k != "evidence"} | {"evidence": data["evidence"]}, fmt, title="hold")
 
 

@@ -14,7 +14,7 @@ from typing import Annotated
 import typer
 
 from cxloop.app import Workspace
-from cxloop.app import cases_service as cases
+from cxloop.app import loop_access as loop
 from cxloop.app.customers_service import find_customer_id
 from cxloop.cli.alerts_cmds import actor
 from cxloop.cli.output import FormatOpt, OutputFormat, WorkspaceOpt, cli_command, emit
@@ -48,8 +48,8 @@ def list_cmd(
 ) -> None:
     """Cases, newest first. 工单列表。"""
     with Workspace.open(find_workspace(workspace), read_only=True) as ws:
-        data = cases.list_cases(ws, status=status, origin=origin, owner=owner, department=department,
-                                product=product, limit=limit)
+        data = loop.cases(ws, status=status, origin=origin, owner=owner, department=department, product=product,
+                          limit=limit)
     emit(data, fmt, rows=data["cases"], title="cases")
 
 
@@ -58,7 +58,7 @@ def list_cmd(
 def show(case_id: CaseArg, workspace: WorkspaceOpt = None, fmt: FormatOpt = OutputFormat.table) -> None:
     """A case with its records and history. 查看工单。"""
     with Workspace.open(find_workspace(workspace), read_only=True) as ws:
-        data = cases.show_case(ws, case_id)
+        data = loop.case(ws, case_id)
     _emit_case(data, fmt)
 
 
@@ -84,11 +84,11 @@ def create(
     """Open a case by hand, or from an alert or a complaint record. 新建工单。"""
     with Workspace.open(find_workspace(workspace)) as ws:
         customer_id = find_customer_id(ws, customer) if customer else None
-        change = cases.CaseChange(title=title, customer_id=customer_id, product=product, priority=priority,
-                                  owner=owner, team=team, department=department, records=tuple(record or ()),
-                                  origin="alert" if from_alert else "complaint" if from_record else "manual",
-                                  origin_ref=from_alert or from_record)
-        data = cases.create_case(ws, change, actor=actor())
+        change = {"title": title, "customer_id": customer_id, "product": product, "priority": priority,
+                  "owner": owner, "team": team, "department": department, "records": record or [],
+                  "origin": "alert" if from_alert else "complaint" if from_record else "manual",
+                  "origin_ref": from_alert or from_record}
+        data = loop.open_case(ws, change, actor=actor())
     _emit_case(data, fmt)
 
 
@@ -104,7 +104,8 @@ def assign(
 ) -> None:
     """Give a case an owner, team or department. 分派工单。"""
     with Workspace.open(find_workspace(workspace)) as ws:
-        data = cases.assign_case(ws, case_id, owner=owner, team=team, department=department, actor=actor())
+        data = loop.case_change(ws, case_id, "assign", {"owner": owner, "team": team, "department": department},
+                                actor=actor())
     _emit_case(data, fmt)
 
 
@@ -122,8 +123,8 @@ def move(
 ) -> None:
     """Move a case to another status (illegal moves are refused, naming the allowed ones). 流转工单。"""
     with Workspace.open(find_workspace(workspace)) as ws:
-        data = cases.move_case(ws, case_id, status, actor=actor(), note=note, root_cause_department=root_cause,
-                               resolution_code=resolution)
+        data = loop.case_change(ws, case_id, "move", {"status": status, "note": note,
+                                "root_cause_department": root_cause, "resolution_code": resolution}, actor=actor())
     _emit_case(data, fmt)
 
 
@@ -137,7 +138,7 @@ def note_cmd(
 ) -> None:
     """Add a note to a case's history. 备注。"""
     with Workspace.open(find_workspace(workspace)) as ws:
-        data = cases.note_case(ws, case_id, text, actor=actor())
+        data = loop.case_change(ws, case_id, "note", {"note": text}, actor=actor())
     _emit_case(data, fmt)
 
 
@@ -154,8 +155,8 @@ def close(
 ) -> None:
     """Close a case: needs the root-cause department and a resolution code. 关闭工单。"""
     with Workspace.open(find_workspace(workspace)) as ws:
-        data = cases.close_case(ws, case_id, root_cause_department=root_cause, resolution_code=resolution,
-                                actor=actor(), note=note)
+        data = loop.case_change(ws, case_id, "close", {"root_cause_department": root_cause,
+                                "resolution_code": resolution, "note": note}, actor=actor())
     _emit_case(data, fmt)
 
 

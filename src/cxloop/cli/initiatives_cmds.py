@@ -24,7 +24,7 @@ from typing import Annotated, Any
 import typer
 
 from cxloop.app import Workspace
-from cxloop.app import initiatives_service as svc
+from cxloop.app import manage_access as manage
 from cxloop.cli.output import ExcludeFlaggedOpt, FormatOpt, OutputFormat, WorkspaceOpt, cli_command, emit
 from cxloop.config import find_workspace
 
@@ -70,10 +70,10 @@ def create(
 ) -> None:
     """Create an initiative, by hand or from a ranked pain point. 新建改进项目。"""
     with Workspace.open(find_workspace(workspace)) as ws:
-        data = svc.create_initiative(
-            ws, title=title, owner_department=owner_dept, departments=dept, objective=objective,
-            from_painpoint=from_painpoint, since=since, product=product, topic=topic, change_date=change_date,
-            comparison=comparison, status=status, actor=_actor(actor))
+        data = manage.create_initiative(ws, {
+            "title": title, "owner_department": owner_dept, "departments": dept, "objective": objective,
+            "from_painpoint": from_painpoint, "since": since, "product": product, "topic": topic,
+            "change_date": change_date, "comparison": comparison, "status": status}, actor=_actor(actor))
     emit(data, fmt, rows=_init_rows(data), title="initiative")
 
 
@@ -93,8 +93,9 @@ def kr_add(
 ) -> None:
     """Add a key result (a metric query); its baseline is measured now. 添加关键结果。"""
     with Workspace.open(find_workspace(workspace)) as ws:
-        data = svc.add_key_result(ws, initiative_id, metric=metric, topic=topic, where=where, target=target,
-                                  due=due, direction=direction, exclude_flagged=exclude_flagged, actor=_actor(actor))
+        data = manage.add_key_result(ws, initiative_id, {
+            "metric": metric, "topic": topic, "where": where, "target": target, "due": due, "direction": direction,
+            "exclude_flagged": exclude_flagged}, actor=_actor(actor))
     emit(data, fmt, title="key result")
 
 
@@ -106,7 +107,7 @@ def list_(
 ) -> None:
     """List initiatives. 改进项目列表。"""
     with Workspace.open(find_workspace(workspace), read_only=True) as ws:
-        data = svc.list_initiatives(ws, status=status)
+        data = manage.initiatives(ws, status=status, limit=None)
     emit(data, fmt, rows=data["initiatives"], title="initiatives")
 
 
@@ -133,7 +134,7 @@ def show(
 ) -> None:
     """An initiative with each key result's baseline, current value, progress and effect. 项目详情。"""
     with Workspace.open(find_workspace(workspace), read_only=True) as ws:
-        data = svc.show_initiative(ws, initiative_id, month=month, exclude_flagged=exclude_flagged)
+        data = manage.initiative(ws, initiative_id, month=month, exclude_flagged=exclude_flagged)
     emit(data, fmt, rows=_kr_rows(data["key_results"]), title=f"{data['initiative_id']} {data['title']}")
 
 
@@ -147,7 +148,7 @@ def progress(
 ) -> None:
     """Monthly summary: progress, effect and next review per initiative. 月度进展。"""
     with Workspace.open(find_workspace(workspace), read_only=True) as ws:
-        data = svc.initiative_progress(ws, initiative_id, month=month, exclude_flagged=exclude_flagged)
+        data = manage.progress(ws, initiative_id, month=month, exclude_flagged=exclude_flagged)
     keys = ("kr_id", "metric", "baseline", "current", "target", "attainment", "status")
     rows = [{"initiative_id": i["initiative_id"], **{k: r.get(k) for k in keys},
              **{k: (r.get("effect") or {}).get(k) for k in ("difference", "p_value", "significant", "did")},
@@ -167,7 +168,7 @@ def update(
 ) -> None:
     """Activate an initiative or set its change date. 更新项目状态。"""
     with Workspace.open(find_workspace(workspace)) as ws:
-        data = svc.update_initiative(ws, initiative_id, status=status, change_date=change_date, actor=_actor(actor))
+        data = manage.update_initiative(ws, initiative_id, status=status, change_date=change_date, actor=_actor(actor))
     emit(data, fmt, rows=_init_rows(data), title="initiative")
 
 
@@ -182,7 +183,7 @@ def link(
 ) -> None:
     """Link holds (released when it closes) and cases to an initiative. 关联停售与工单。"""
     with Workspace.open(find_workspace(workspace)) as ws:
-        data = svc.link_initiative(ws, initiative_id, holds=hold, cases=case, actor=_actor(actor))
+        data = manage.link_initiative(ws, initiative_id, holds=hold, cases=case, actor=_actor(actor))
     emit(data, fmt, rows=_init_rows(data), title="initiative")
 
 
@@ -197,7 +198,7 @@ def close(
 ) -> None:
     """Close an initiative (done or dropped); its linked holds are released. 关闭项目。"""
     with Workspace.open(find_workspace(workspace)) as ws:
-        data = svc.close_initiative(ws, initiative_id, status=status, reason=reason, actor=_actor(actor))
+        data = manage.close_initiative(ws, initiative_id, status=status, reason=reason, actor=_actor(actor))
     emit(data, fmt, rows=[*_init_rows(data), {"key": "released_holds", "value": data["released_holds"]}],
          title="initiative")
 

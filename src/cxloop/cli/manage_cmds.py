@@ -21,7 +21,8 @@ from typing import Annotated
 
 import typer
 
-from cxloop.app import Workspace, cards_service, integrity_service, kpis_service, stars_service
+from cxloop.app import Workspace
+from cxloop.app import manage_access as manage
 from cxloop.cli.initiatives_cmds import MonthOpt
 from cxloop.cli.output import ExcludeFlaggedOpt, FormatOpt, OutputFormat, WorkspaceOpt, cli_command, emit
 from cxloop.config import find_workspace
@@ -38,7 +39,7 @@ RequiredMonth = Annotated[str, typer.Option("--month", help="The month, e.g. 202
 def cards_run(month: RequiredMonth, workspace: WorkspaceOpt = None, fmt: FormatOpt = OutputFormat.table) -> None:
     """Hand out the month's cards to teams over the thresholds. 发放本月红黄牌。"""
     with Workspace.open(find_workspace(workspace)) as ws:
-        data = cards_service.run_cards(ws, month=month)
+        data = manage.run_cards(ws, month=month)
     emit(data, fmt, rows=data["teams"], title=f"cards {data['month']}")
 
 
@@ -51,7 +52,7 @@ def cards_list(
 ) -> None:
     """Cards handed out, with their incidents. 红黄牌列表。"""
     with Workspace.open(find_workspace(workspace), read_only=True) as ws:
-        data = cards_service.list_cards(ws, team=team, month=month)
+        data = manage.cards(ws, team=team, month=month, limit=None)
     rows = [{k: c[k] for k in ("card_id", "month", "team", "color", "incidents", "andon", "by_kind")}
             for c in data["cards"]]
     emit(data, fmt, rows=rows, title="cards")
@@ -68,7 +69,7 @@ def stars(
 ) -> None:
     """Monthly CX stars: shrunk scores, minimum sample, integrity exclusions. 月度服务之星。"""
     with Workspace.open(find_workspace(workspace), read_only=True) as ws:
-        data = stars_service.compute_stars(ws, month=month, level=level, metric=metric,
+        data = manage.stars(ws, month=month, level=level, metric=metric,
                                            exclude_flagged=exclude_flagged)
     emit(data, fmt, rows=data["stars"], title=f"CX stars {data['month']} ({data['metric']})")
 
@@ -77,7 +78,7 @@ def stars(
 def integrity_run(workspace: WorkspaceOpt = None, fmt: FormatOpt = OutputFormat.table) -> None:
     """Run every integrity check and store the flags. 运行指标真实性检查。"""
     with Workspace.open(find_workspace(workspace)) as ws:
-        data = integrity_service.run_integrity(ws)
+        data = manage.run_integrity(ws)
     rows = [{"kind": k, "flags": v} for k, v in data["by_kind"].items()]
     emit(data, fmt, rows=rows, title=f"integrity run {data['run_id']}: {data['flags']} flags")
 
@@ -92,7 +93,7 @@ def integrity_list(
 ) -> None:
     """The stored integrity flags with their evidence. 真实性标记列表。"""
     with Workspace.open(find_workspace(workspace), read_only=True) as ws:
-        data = integrity_service.list_flags(ws, kind=kind, agent_id=agent, month=month)
+        data = manage.integrity_flags(ws, kind=kind, agent_id=agent, month=month, limit=None)
     rows = [{"flag_id": f["flag_id"], "kind": f["kind"], "agent_id": f["agent_id"], "team": f["team"],
              "month": f["month"], "severity": f["severity"], "records": len(f["records"])} for f in data["flags"]]
     emit(data, fmt, rows=rows, title="integrity flags")
@@ -107,7 +108,7 @@ def kpis_tree(
 ) -> None:
     """The KPI tree for a month: value, target, trend and status per node. KPI 树。"""
     with Workspace.open(find_workspace(workspace), read_only=True) as ws:
-        data = kpis_service.kpi_tree(ws, month=month, exclude_flagged=exclude_flagged)
+        data = manage.kpi_tree(ws, month=month, exclude_flagged=exclude_flagged)
     rows = [{k: n.get(k) for k in ("id", "name", "owner", "weight", "value", "n", "target", "status")}
             | {"trend": (n.get("trend") or {}).get("direction")} for n in data["nodes"]]
     emit(data, fmt, rows=rows, title=f"KPI tree {data['month']}")
