@@ -29,11 +29,12 @@ from cxloop.ingest.plan import (
     PlanContext,
     bad_rows_sql,
     bad_rows_table,
+    beside_file,
     plan_staging,
     rejects_sql,
 )
 from cxloop.ingest.timing import Stopwatch
-from cxloop.ingest.transform import FILE_PREFIX, StagingPlan, raw_sql, staged_fields, staging_sql, written_sql
+from cxloop.ingest.transform import StagingPlan, raw_sql, staged_fields, staging_sql, written_sql
 from cxloop.model.fields import IDENTIFIER_FIELDS
 from cxloop.store import first_row, registered, transaction
 
@@ -118,28 +119,9 @@ def ingest(
 
 
 def _stage(con: duckdb.DuckDBPyConnection, plan: StagingPlan, table: pa.Table) -> pa.Table:
-    """The staged rows (`staging_sql`) in file order, with the file's own columns beside them.
-
-    One Arrow table, so the writer reads the staged values, the file's cells (for text and raw) and the
-    customers side by side with no join: a join on seq cost ~1.5 CPU-s per million rows, and DuckDB's
-    positional join runs on one thread. DuckDB returns the rows in file order here (preserved insertion
-    order); should it not, they are put back in order by their seq (a sort in the query cost ~0.25 CPU-s
-    per million rows every time).
-    """
-    staged = con.sql(staging_sql(plan)).to_arrow_table()
-    seq = staged.column("seq").to_numpy()
-    size = table.num_rows
-    if len(seq) != size or (size and (seq.min() != 0 or seq.max() != size - 1)):
-        raise AssertionError("ingest: staged rows are not one per data row")
-    if not np.array_equal(seq, np.arange(size)):
-        order = np.empty(size, dtype=np.int64)
-        order[seq] = np.arange(size)
-        staged = staged.take(order)
-        if not np.array_equal(staged.column("seq").to_numpy(), np.arange(size)):
-            raise AssertionError("ingest: staged rows are not one per data row")
-    for name in plan.columns:
-        staged = staged.append_column(FILE_PREFIX + name, table.column(name))
-    return staged
+    """The staged rows (`staging_sql`) in file order, with the file's own columns beside them (see
+    `cxloop.ingest.plan.beside_file`)."""
+    return beside_file(con.sql(staging_sql(plan)).to_arrow_table(), plan, table)
 
 
 # DuckDB settings for the bulk insert of a batch's rows, restored afterwards:

@@ -72,17 +72,28 @@ class Lake:
             raise WorkspaceError(f"the lake has no table {name!r}; tables are {', '.join(sorted(self.tables))}")
         return self.tables[name]
 
-    def read(self, name: str, files: Iterable[str] | None = None) -> Any:
-        """The table (or just `files` of it) as a DataFrame with its full schema (partition columns last)."""
+    def read(self, name: str, files: Iterable[str] | None = None, *, with_file: bool = False) -> Any:
+        """The table (or just `files` of it) as a DataFrame with its full schema (partition columns last);
+        `with_file` adds `file`, the name of each row's data file (taken at the scan: after a join Spark no
+        longer knows it; `files_named` maps names back to paths)."""
+        from pyspark.sql import functions as F
+
         spec = self.table(name)
         schema = spec.spark_schema()
         paths = list(files) if files is not None else [f.path for f in self.snapshot.files(name)]
         if not paths:
-            return self.session.createDataFrame([], schema)
+            df = self.session.createDataFrame([], schema)
+            return df.withColumn("file", F.lit(None).cast("string")) if with_file else df
         reader = self.session.read.schema(schema)
         if spec.partition_by:
             reader = reader.option("basePath", self.fs.uri(name))
-        return reader.parquet(*(self.fs.uri(p) for p in paths))
+        df = reader.parquet(*(self.fs.uri(p) for p in paths))
+        return df.withColumn("file", F.col("_metadata.file_name")) if with_file else df
+
+    def files_named(self, name: str, names: Iterable[str]) -> list[str]:
+        """Paths of the table's live files with these names (file names are unique: Spark puts a UUID in each)."""
+        wanted = set(names)
+        return [f.path for f in self.snapshot.files(name) if f.path.rsplit("/", 1)[-1] in wanted]
 
     def rows(self, name: str) -> int:
         return self.snapshot.rows(name)
@@ -99,8 +110,8 @@ class Lake:
                     orphans += 1
         return {"staging": int(staged), "orphans": orphans}
 
-    def transaction(self, operation: str) -> LakeTransaction:
-        return LakeTransaction(self, operation)
+    def transaction(self, operation: str, txid: str | None = None) -> LakeTransaction:
+        return LakeTransaction(self, operation, txid)
 
 
 def _is_marker(path: str) -> bool:
@@ -111,12 +122,11 @@ def _is_marker(path: str) -> bool:
 class LakeTransaction:
     """Writes staged under `_staging/<id>/`, published together by `commit`."""
 
-    def __init__(self, lake: Lake, operation: str) -> None:
+    def __init__(self, lake: Lake, operation: str, txid: str | None = None) -> None:
         self.lake = lake
         self.operation = operation
         self.base = lake.snapshot
-        now = datetime.now(UTC)
-        self.id = f"{now:%Y%m%dT%H%M%S}-{uuid.uuid4().hex[:8]}"
+        self.id = txid or f"{datetime.now(UTC):%Y%m%dT%H%M%S}-{uuid.uuid4().hex[:8]}"
         self.added: dict[str, list[tuple[str, DataFile]]] = {}  # table -> (staged path, final file)
         self.removed: dict[str, set[str]] = {}
         self._writes = 0
@@ -156,6 +166,10 @@ class LakeTransaction:
                 self.added.setdefault(name, []).append((f.path, DataFile(final, n)))
                 total += n
         return total
+
+    def scratch(self, name: str) -> str:
+        """A URI for intermediate data of this transaction (never published; deleted with the staging area)."""
+        return self.lake.fs.uri(f"{STAGING_DIR}/{self.id}/scratch/{name}")
 
     def remove(self, name: str, paths: Iterable[str]) -> None:
         self.removed.setdefault(name, set()).update(paths)

@@ -9,14 +9,15 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+import numpy as np
 import pyarrow as pa
 
 from cxloop.config import SourceProfile
 from cxloop.ingest.columns import may_hold_control, may_need_trim
 from cxloop.ingest.connectors import ReadResult
-from cxloop.ingest.transform import StagingPlan, raw_sql
+from cxloop.ingest.transform import FILE_PREFIX, StagingPlan, raw_sql
 
-__all__ = ["XES_MAPPING", "PlanContext", "bad_rows_sql", "bad_rows_table", "plan_staging", "rejects_sql"]
+__all__ = ["XES_MAPPING", "PlanContext", "bad_rows_sql", "bad_rows_table", "beside_file", "plan_staging", "rejects_sql"]
 
 XES_MAPPING = {
     "session_id": "case:concept:name",
@@ -56,6 +57,30 @@ def plan_staging(ctx: PlanContext, profile: SourceProfile, fmt: str, read: ReadR
         trimmed=frozenset(c for c in mapped if not may_need_trim(read.table.column(c))),
         control_free=frozenset([text] if text in mapped and not may_hold_control(read.table.column(text)) else []),
     )
+
+
+def beside_file(staged: pa.Table, plan: StagingPlan, table: pa.Table) -> pa.Table:
+    """The staged rows in file order, with the file's own columns (`table`) beside them.
+
+    One Arrow table, so the writer reads the staged values, the file's cells (for text and raw) and the
+    customers side by side with no join: a join on seq cost ~1.5 CPU-s per million rows, and DuckDB's
+    positional join runs on one thread. DuckDB returns the rows in file order here (preserved insertion
+    order); should it not, they are put back in order by their seq (a sort in the query cost ~0.25 CPU-s
+    per million rows every time).
+    """
+    seq = staged.column("seq").to_numpy()
+    size = table.num_rows
+    if len(seq) != size or (size and (seq.min() != 0 or seq.max() != size - 1)):
+        raise AssertionError("ingest: staged rows are not one per data row")
+    if not np.array_equal(seq, np.arange(size)):
+        order = np.empty(size, dtype=np.int64)
+        order[seq] = np.arange(size)
+        staged = staged.take(order)
+        if not np.array_equal(staged.column("seq").to_numpy(), np.arange(size)):
+            raise AssertionError("ingest: staged rows are not one per data row")
+    for name in plan.columns:
+        staged = staged.append_column(FILE_PREFIX + name, table.column(name))
+    return staged
 
 
 def bad_rows_table(read: ReadResult) -> pa.Table:
