@@ -5,6 +5,7 @@ One `Settings` model, read by `load_settings`; there are no global settings obje
 
 from __future__ import annotations
 
+import json
 import os
 import tomllib
 from pathlib import Path
@@ -24,6 +25,7 @@ __all__ = [
     "IdentitySettings",
     "Settings",
     "SourceProfile",
+    "engine_toml",
     "find_workspace",
     "load_settings",
 ]
@@ -156,6 +158,19 @@ hash_identifiers = false           # store identifiers salted-hashed (salt in .c
 # occurred_at = "来电时间"
 # phone = "主叫号码"
 """
+
+
+def engine_toml(engine: EngineSettings) -> str:
+    """The `[engine]` table of cxloop.toml for `engine` (TOML basic strings share JSON's escapes)."""
+    lines = ["", "# Where the records live and which engine runs the jobs (see docs/spark.md)", "[engine]",
+             f"kind = {json.dumps(engine.kind)}", f"master = {json.dumps(engine.master)}"]
+    if engine.warehouse:
+        lines.append(f"warehouse = {json.dumps(engine.warehouse, ensure_ascii=False)}")
+    else:
+        lines.append('# warehouse = "s3a://bucket/cxloop"   # default: <workspace>/lake')
+    lines.append("[engine.conf]   # passed to the Spark session as is; spark.sql.session.timeZone is always UTC")
+    lines += [f"{json.dumps(k)} = {json.dumps(str(v))}" for k, v in engine.conf.items()]
+    return "\n".join(lines) + "\n"
 
 
 def find_workspace(explicit: str | Path | None) -> Path:

@@ -18,12 +18,14 @@ import duckdb
 import pyarrow as pa
 
 from cxloop.app.workspace import Workspace
+from cxloop.config import ENGINE_KINDS, EngineSettings
 from cxloop.engines.lake_store import Lake, LakeTable
 from cxloop.engines.spark_engine import spark_session
 from cxloop.errors import UsageError
 from cxloop.store import migrations
 
-__all__ = ["LAKE_TABLES", "is_lake", "lake_tables", "open_lake", "require_lake", "session_for", "warehouse_uri"]
+__all__ = ["LAKE_TABLES", "init_engine", "is_lake", "lake_tables", "open_lake", "require_lake", "session_for",
+           "warehouse_uri"]
 
 LAKE_TABLES = ("records", "events", "enrichments", "identities", "customers", "customer_aliases",
                "identity_blocklist", "rejects", "ingest_batches")
@@ -69,6 +71,21 @@ def warehouse_uri(ws: Workspace) -> str:
         return configured
     path = Path(configured).expanduser() if configured else Path("lake")
     return str(path if path.is_absolute() else (ws.root / path).resolve())
+
+
+def init_engine(kind: str, warehouse: str | None, master: str | None) -> EngineSettings | None:
+    """The `[engine]` table `cxloop init` writes (None: a DuckDB workspace, no table)."""
+    if kind == "duckdb":
+        if warehouse or master:
+            raise UsageError("--warehouse and --master are for a Spark lake workspace: add --engine spark")
+        return None
+    try:
+        settings = EngineSettings(kind=kind, warehouse=warehouse)
+    except ValueError as exc:
+        raise UsageError(f"--engine {kind!r}: use {' or '.join(ENGINE_KINDS)}", field="engine") from exc
+    if master:
+        settings.master = master
+    return settings
 
 
 def session_for(ws: Workspace) -> Any:

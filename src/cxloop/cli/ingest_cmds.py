@@ -8,9 +8,8 @@ from typing import Annotated
 import typer
 
 from cxloop.app import Workspace
-from cxloop.app.ingest_service import ingest as ingest_file
-from cxloop.app.ingest_service import list_rejects
-from cxloop.cli.output import FormatOpt, OutputFormat, WorkspaceOpt, cli_command, emit
+from cxloop.app.lake_service import ingest_any, rejects_any
+from cxloop.cli.output import EngineOpt, FormatOpt, OutputFormat, WorkspaceOpt, cli_command, emit
 from cxloop.config import SourceProfile, find_workspace
 from cxloop.errors import UsageError
 from cxloop.model.fields import CANONICAL_FIELDS
@@ -31,7 +30,8 @@ def _parse_maps(maps: list[str]) -> dict[str, str]:
 
 @cli_command
 def ingest(
-    file: Annotated[Path, typer.Argument(help="Export to ingest: CSV/TSV, XLSX, JSONL, Parquet or XES(.gz).")],
+    file: Annotated[str, typer.Argument(help="Export to ingest: CSV/TSV, XLSX, JSONL, Parquet or XES(.gz); on a "
+                                          "Spark lake also a glob or URI ('exports/*.csv', s3a://...).")],
     source: Annotated[
         str | None, typer.Option(help="Source name; its profile in cxloop.toml maps the columns.")
     ] = None,
@@ -42,10 +42,12 @@ def ingest(
     date_format: Annotated[str | None, typer.Option(help="strptime format of occurred_at, e.g. %d.%m.%Y %H:%M")] = None,
     format_: Annotated[str | None, typer.Option("--input-format", help="csv|tsv|xlsx|jsonl|parquet|xes")] = None,
     timezone: Annotated[str | None, typer.Option(help="Timezone of naive times (default: the workspace's).")] = None,
+    engine: EngineOpt = None,
     workspace: WorkspaceOpt = None,
     fmt: FormatOpt = OutputFormat.table,
 ) -> None:
-    """Ingest an export as one atomic batch; bad rows are kept as rejects. 导入渠道数据。"""
+    """Ingest an export (on a Spark lake: a glob of files) as one atomic batch; bad rows are kept as rejects.
+    导入渠道数据。"""
     with Workspace.open(find_workspace(workspace)) as ws:
         adhoc = bool(map_ or channel or kind)
         base = ws.settings.sources.get(source or "") if source else None
@@ -62,8 +64,8 @@ def ingest(
                                ("timezone", timezone)):
                 if value:
                     setattr(profile, key, value)
-        result = ingest_file(ws, file, source=source, profile=profile)
-    emit(result, fmt, title=f"ingest {file.name}")
+        result = ingest_any(ws, file, source=source, profile=profile, engine=engine)
+    emit(result, fmt, title=f"ingest {Path(file).name}")
 
 
 @cli_command
@@ -75,7 +77,7 @@ def rejects(
 ) -> None:
     """Rows that were rejected, with file, row, field and reason. 查看被拒绝的行。"""
     with Workspace.open(find_workspace(workspace), read_only=True) as ws:
-        rows = list_rejects(ws, batch=batch, limit=limit)
+        rows = rejects_any(ws, batch=batch, limit=limit)
     emit({"rejects": rows}, fmt, rows=rows, title="rejects")
 
 

@@ -41,7 +41,7 @@ def metrics(
         str | None, typer.Option("--compare", help="'previous': the previous window or period.")
     ] = None,
     repeat_days: Annotated[int, typer.Option("--repeat-days", help="Repeat-contact horizon in days.")] = 7,
-    engine: EngineOpt = "duckdb",
+    engine: EngineOpt = None,
     workspace: WorkspaceOpt = None,
     fmt: FormatOpt = OutputFormat.table,
 ) -> None:
@@ -66,7 +66,7 @@ def drivers(
     where: WhereOpt = None,
     since: SinceOpt = None,
     asof: AsofOpt = None,
-    engine: EngineOpt = "duckdb",
+    engine: EngineOpt = None,
     workspace: WorkspaceOpt = None,
     fmt: FormatOpt = OutputFormat.table,
 ) -> None:
@@ -99,7 +99,7 @@ def painpoints(
         str, typer.Option("--level", help="topic, or parent: topic families (children rolled up).")
     ] = "topic",
     limit: Annotated[int, typer.Option("--limit", help="At most this many pain points.")] = 20,
-    engine: EngineOpt = "duckdb",
+    engine: EngineOpt = None,
     workspace: WorkspaceOpt = None,
     fmt: FormatOpt = OutputFormat.table,
 ) -> None:
@@ -125,7 +125,7 @@ def emerging(
     window_days: Annotated[int, typer.Option("--window-days", help="Recent window tested.")] = 7,
     baseline_days: Annotated[int, typer.Option("--baseline-days", help="Baseline before it.")] = 56,
     alpha: Annotated[float, typer.Option("--alpha", help="Significance level (Bonferroni).")] = 0.01,
-    engine: EngineOpt = "duckdb",
+    engine: EngineOpt = None,
     workspace: WorkspaceOpt = None,
     fmt: FormatOpt = OutputFormat.table,
 ) -> None:

@@ -60,6 +60,29 @@ class LakeFS:
         finally:
             stream.close()
 
+    def read_tail(self, rel: str, size: int, n: int) -> bytes:
+        """The last `n` bytes of the file `rel` of `size` bytes."""
+        stream = self.fs.open(self._p(rel))
+        try:
+            stream.seek(max(size - n, 0))
+            return bytes(self._io.toByteArray(stream, min(n, size)))
+        finally:
+            stream.close()
+
+    def parquet_rows(self, rel: str, size: int) -> int:
+        """Rows of a Parquet file, read off its footer (two small reads; no Spark job)."""
+        import struct
+
+        import pyarrow as pa
+        import pyarrow.parquet as pq
+
+        tail = self.read_tail(rel, size, 8)
+        if len(tail) != 8 or tail[4:] != b"PAR1":
+            raise ValueError(f"{self.uri(rel)} is not a Parquet file")
+        length = struct.unpack("<i", tail[:4])[0]
+        footer = self.read_tail(rel, size, length + 8)
+        return int(pq.read_metadata(pa.BufferReader(b"PAR1" + footer)).num_rows)
+
     def write_bytes(self, rel: str, data: bytes, *, overwrite: bool = False) -> None:
         out = self.fs.create(self._p(rel), overwrite)
         try:

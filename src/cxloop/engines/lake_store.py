@@ -149,18 +149,12 @@ class LakeTransaction:
         return self._collect(name, stage)
 
     def _collect(self, name: str, stage: str) -> int:
-        """Count the rows of each staged file (footers only) and plan its final path in the table."""
-        from pyspark.sql import functions as F
-
-        staged = [f for f in self.lake.fs.list_files(stage) if not _is_marker(f.path)]
-        if not staged:
-            return 0
-        counts = (self.lake.session.read.parquet(*(self.lake.fs.uri(f.path) for f in staged))
-                  .groupBy(F.input_file_name().alias("f")).count().collect())
-        rows = {self.lake.fs.relative(r["f"]): int(r["count"]) for r in counts}
+        """Count the rows of each staged file (off its Parquet footer) and plan its final path in the table."""
         total = 0
-        for f in staged:
-            n = rows.get(f.path, 0)
+        for f in self.lake.fs.list_files(stage):
+            if _is_marker(f.path) or not f.path.endswith(".parquet"):
+                continue
+            n = self.lake.fs.parquet_rows(f.path, f.size)
             if n:
                 final = f"{name}/{f.path[len(stage) + 1:]}"
                 self.added.setdefault(name, []).append((f.path, DataFile(final, n)))

@@ -156,5 +156,13 @@ class SparkEngine:
             self._tables[name] = self.backend.table(view)
         return self._tables[name]
 
+    def has_rows(self, name: str) -> bool:
+        """From the export's manifest (no Spark job)."""
+        manifest = self.folder / MANIFEST
+        if not manifest.is_file():
+            return False
+        tables = json.loads(manifest.read_text(encoding="utf-8")).get("tables", {})
+        return bool(tables.get(name, {}).get("rows"))
+
     def to_arrow(self, expr: ibis.Expr) -> pa.Table:
         return self.backend.to_pyarrow(expr)
