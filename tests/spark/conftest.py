@@ -1,9 +1,10 @@
-"""Shared pieces of the DuckDB/Spark parity tests: the Spark settings for tiny data and a deep comparison."""
+"""Shared pieces of the DuckDB/Spark parity tests: one Spark session for the whole test run, the settings
+for tiny data, and a deep comparison."""
 
 from __future__ import annotations
 
 import math
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from typing import Any
 
 import pytest
@@ -39,9 +40,43 @@ def _same(a: Any, b: Any, path: str = "") -> None:
         assert a == b, f"{path}: {a!r} != {b!r}"
 
 
+# The one session of the test run: two local cores, a 2 GB driver, the JIT and codegen settings above.
+# Every module's workspace settings reach this same session (`getOrCreate`); each sets the shuffle
+# partitions it wants (runtime settings), and nothing stops the session before the run ends.
+SESSION_CONF = {
+    "spark.driver.memory": "2g",
+    "spark.sql.shuffle.partitions": "2",
+    "spark.default.parallelism": "2",
+    "spark.sql.codegen.wholeStage": "false",
+    "spark.driver.extraJavaOptions": "-XX:TieredStopAtLevel=1 -XX:+UseSerialGC",
+}
+LAKE_TEST_SETTINGS = """
+[engine]
+kind = "spark"
+master = "local[2]"
+[engine.conf]
+"spark.sql.shuffle.partitions" = "2"
+"""
+
+
 @pytest.fixture(scope="session")
-def spark_test_settings() -> str:
+def spark_session() -> Iterator[Any]:
+    pytest.importorskip("pyspark")
+    from cxloop.engines.spark_engine import spark_session as open_session
+
+    session = open_session("local[2]", SESSION_CONF)
+    yield session
+    session.stop()
+
+
+@pytest.fixture(scope="session")
+def spark_test_settings(spark_session: Any) -> str:
     return SPARK_TEST_SETTINGS
+
+
+@pytest.fixture(scope="session")
+def lake_test_settings(spark_session: Any) -> str:
+    return LAKE_TEST_SETTINGS
 
 
 @pytest.fixture(scope="session")

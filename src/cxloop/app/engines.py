@@ -39,8 +39,8 @@ def _local_table(ws: Workspace, name: str) -> pa.Table | None:
     """A table of the workspace's DuckDB file (the lake engine's source of the taxonomy)."""
     found = ws.con.execute(
         "SELECT count(*) FROM duckdb_tables() WHERE database_name = current_database() AND table_name = ?", [name]
-    ).fetchone()
-    return ws.con.sql(f"SELECT * FROM {name}").to_arrow_table() if found and found[0] else None
+    ).fetchall()
+    return ws.con.sql(f"SELECT * FROM {name}").to_arrow_table() if found and found[0][0] else None
 
 
 def open_engine(ws: Workspace, engine: str | Any | None, tables: Iterable[str]) -> Engine:

@@ -56,9 +56,9 @@ def configured_blocklist(settings: Settings, salt: str | None) -> list[tuple[str
             for id_type in IDENTIFIER_FIELDS:
                 norm = normalized_sql(id_type, "v", "config")
                 expr = hashed_sql(id_type, norm, salt) if salt else norm
-                row = con.execute(f"SELECT {expr} FROM (SELECT trim(?) AS v)", [entry]).fetchone()
-                if row and row[0] is not None:
-                    out.add((id_type, str(row[0])))
+                rows = con.execute(f"SELECT {expr} FROM (SELECT trim(?) AS v)", [entry]).fetchall()
+                if rows and rows[0][0] is not None:
+                    out.add((id_type, str(rows[0][0])))
     finally:
         con.close()
     return sorted(out)

@@ -24,8 +24,8 @@ class DuckDBEngine:
         return self.backend.table(name)
 
     def has_rows(self, name: str) -> bool:
-        row = self.con.execute(f"SELECT count(*) FROM (SELECT 1 FROM {name} LIMIT 1)").fetchone()
-        return bool(row and row[0])
+        rows = self.con.execute(f"SELECT count(*) FROM (SELECT 1 FROM {name} LIMIT 1)").fetchall()
+        return bool(rows and rows[0][0])
 
     def to_arrow(self, expr: ibis.Expr) -> pa.Table:
         return self.backend.to_pyarrow(expr)
