@@ -43,11 +43,19 @@ class LakeEngine:
                 if arrow is None:
                     raise WorkspaceError(f"no table {name!r} in the lake or the workspace")
                 self._rows[name] = arrow.num_rows
-                df = self.session.createDataFrame(arrow)
+                df = self._frame(arrow)
             view = f"cxloop_lake_{name}"
             df.createOrReplaceTempView(view)
             self._tables[name] = self.backend.table(view)
         return self._tables[name]
+
+    def _frame(self, arrow: pa.Table) -> Any:
+        """A Spark DataFrame of an Arrow table (Spark cannot take an empty one: its schema then)."""
+        if arrow.num_rows:
+            return self.session.createDataFrame(arrow)
+        from pyspark.sql.pandas.types import from_arrow_schema
+
+        return self.session.createDataFrame([], from_arrow_schema(arrow.schema, prefer_timestamp_ntz=True))
 
     def has_rows(self, name: str) -> bool:
         if name in self.lake.tables:
