@@ -71,12 +71,14 @@ def _stage(lake: Lake, tx: LakeTransaction, df: Any, paths: list[str], recipe: S
 
 
 def _judge(lake: Lake, good: Any) -> Any:
-    """Each good row with `status` (inserted | updated | unchanged), `keep` (it is written), `replaces`
-    (it replaces a stored row) and the stored row's hash, ingest time, customer and file."""
+    """The good rows that need judging (their id repeats in the batch or is stored) with `status`
+    (inserted | updated | unchanged), `keep` (written), `replaces` (a stored row) and the stored row's hash,
+    ingest time, customer and file; narrow columns only. Every other good row is a plain insert."""
     from pyspark.sql import Window
     from pyspark.sql import functions as F
 
-    ids = good.select("id", "is_event").distinct()
+    narrow = good.select("id", "is_event", "r", "row_hash")
+    ids = narrow.select("id", "is_event").distinct()
     stored = []
     for table, key, ev in (("records", "record_id", False), ("events", "event_id", True)):
         t = lake.read(table, with_file=True)
@@ -84,8 +86,10 @@ def _judge(lake: Lake, good: Any) -> Any:
                                F.col("ingested_at").alias("db_ingested_at"), F.col("customer_id").alias("db_customer"),
                                F.col("file").alias("db_file")))
     hits = stored[0].unionByName(stored[1]).join(ids, ["id", "is_event"], "left_semi")
+    repeated = narrow.groupBy("id", "is_event").count().filter("count > 1").select("id", "is_event")
+    judged_ids = repeated.unionByName(hits.select("id", "is_event")).distinct()
     w = Window.partitionBy("is_event", "id").orderBy("r")
-    j = (good.join(hits, ["id", "is_event"], "left")
+    j = (narrow.join(judged_ids, ["id", "is_event"], "left_semi").join(hits, ["id", "is_event"], "left")
          .withColumn("prev_hash", F.lag("row_hash").over(w))
          .withColumn("is_last", F.row_number().over(Window.partitionBy("is_event", "id").orderBy(F.desc("r"))) == 1))
     differs = F.col("db_hash").isNull() | (F.col("db_hash") != F.col("row_hash"))
@@ -93,7 +97,22 @@ def _judge(lake: Lake, good: Any) -> Any:
               .when(F.coalesce("prev_hash", "db_hash") == F.col("row_hash"), "unchanged").otherwise("updated"))
     return (j.withColumn("status", status)
             .withColumn("keep", F.col("is_last") & differs)
-            .withColumn("replaces", F.col("is_last") & F.col("db_hash").isNotNull() & differs))
+            .withColumn("replaces", F.col("is_last") & F.col("db_hash").isNotNull() & differs)
+            .drop("row_hash", "prev_hash", "is_last"))
+
+
+_BROADCAST_ROWS = 2_000_000  # judged rows joined back to the batch's rows without a shuffle of those
+
+
+def _kept_rows(good: Any, judged: Any, n_judged: int) -> Any:
+    """The batch's rows that are written, with the stored row's ingest time where they replace one."""
+    from pyspark.sql import functions as F
+
+    side = judged.filter("keep").select("r", "db_ingested_at", F.lit(True).alias("judged_keep"))
+    gone = judged.filter("NOT keep").select("r")
+    if n_judged <= _BROADCAST_ROWS:
+        side, gone = F.broadcast(side), F.broadcast(gone)
+    return good.join(gone, "r", "left_anti").join(side, "r", "left").drop("judged_keep")
 
 
 def _row_columns(table: str, batch: tuple[str, str, datetime]) -> list[Any]:
@@ -184,7 +203,9 @@ def ingest_lake(ws: Workspace, pattern: str | Path, *, source: str | None = None
             judged = _judge(lake, good).localCheckpoint()
             counts = {"inserted": 0, "updated": 0, "unchanged": 0}
             counts.update({r["status"]: int(r["count"]) for r in judged.groupBy("status").count().collect()})
-        kept = judged.filter("keep")
+            n_judged = sum(counts.values())
+            counts["inserted"] += good.count() - n_judged
+            kept = _kept_rows(good, judged, n_judged)
         replaced = judged.filter("replaces").select("id", "is_event", "db_customer", "db_file")
         with clock("identity"):
             ids = [f for f in IDENTIFIER_FIELDS if f in kept.columns]

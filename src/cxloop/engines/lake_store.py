@@ -142,7 +142,9 @@ class LakeTransaction:
         out = df.select(*cols)
         self._writes += 1
         stage = f"{STAGING_DIR}/{self.id}/{name}/{self._writes}"
-        writer = (out.repartition(*spec.partition_by) if spec.partition_by else out).write.mode("error")
+        # no repartition by the partition columns: that would shuffle every row once more; each task writes
+        # its rows of each partition to one file (Spark sorts them by partition first)
+        writer = out.write.mode("error")
         if spec.partition_by:
             writer = writer.partitionBy(*spec.partition_by)
         writer.parquet(self.lake.fs.uri(stage))
