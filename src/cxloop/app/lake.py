@@ -24,7 +24,7 @@ from cxloop.engines.spark_engine import spark_session
 from cxloop.errors import UsageError
 from cxloop.store import migrations
 
-__all__ = ["LAKE_TABLES", "init_engine", "is_lake", "lake_tables", "open_lake", "require_lake", "session_for",
+__all__ = ["LAKE_TABLES", "init_engine", "is_lake", "lake_tables", "open_lake", "require_local", "session_for",
            "warehouse_uri"]
 
 LAKE_TABLES = ("records", "events", "enrichments", "identities", "customers", "customer_aliases",
@@ -58,10 +58,11 @@ def is_lake(ws: Workspace) -> bool:
     return ws.settings.engine.kind == "spark"
 
 
-def require_lake(ws: Workspace, what: str) -> None:
-    if not is_lake(ws):
-        raise UsageError(f"{what} needs a Spark lake workspace ([engine] kind = \"spark\" in cxloop.toml; "
-                         "create one with 'cxloop init DIR --engine spark')")
+def require_local(ws: Workspace, what: str) -> None:
+    """Refuse a command that reads the embedded tables directly on a lake workspace (its rows are in the lake)."""
+    if is_lake(ws):
+        raise UsageError(f"{what} is not available on a Spark lake workspace yet (its records, customers and "
+                         "enrichments are in the lake); see docs/spark.md for what runs on a lake")
 
 
 def warehouse_uri(ws: Workspace) -> str:
