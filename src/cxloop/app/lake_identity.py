@@ -140,6 +140,8 @@ def _overshared(g: Subgraph, blocklist: Any, limit: int, now: datetime) -> Any:
     from pyspark.sql import functions as F
 
     busy = g.keys.filter(F.col("is_new") & (F.col("n") > limit)).select("id_type", "value")
+    if busy.isEmpty():  # only an identifier seen more than `limit` times can be over-shared
+        return blocklist.localCheckpoint()
     a = g.occ.join(busy, ["id_type", "value"], "left_semi").select("r", "id_type", "value")
     b = g.occ.select("r", F.col("id_type").alias("b_type"), F.col("value").alias("b_value"))
     pairs = (a.join(b, "r").filter(F.col("id_type") != F.col("b_type"))

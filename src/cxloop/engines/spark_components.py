@@ -42,12 +42,14 @@ def _small_star(e: Any) -> Any:
 
 
 def _is_star_forest(e: Any) -> bool:
+    """No node is both a leaf and a centre, and no leaf has two centres (one Spark job)."""
     from pyspark.sql import functions as F
 
-    centre_is_leaf = e.join(e.select(F.col("a").alias("b")).distinct(), "b").limit(1).count() > 0
-    if centre_is_leaf:
-        return False
-    return e.groupBy("a").count().filter(F.col("count") > 1).limit(1).count() == 0
+    leaves = e.groupBy("a").agg(F.count(F.lit(1)).alias("centres")).withColumnRenamed("a", "node")
+    centres = e.select(F.col("b").alias("node")).distinct().withColumn("centre", F.lit(True))
+    bad = leaves.join(centres, "node", "full").filter(
+        (F.col("centres") > 1) | (F.col("centres").isNotNull() & F.col("centre").isNotNull()))
+    return bad.isEmpty()
 
 
 def connected_components(edges: Any, *, max_rounds: int = 64) -> Any:
