@@ -12,8 +12,8 @@ ingest into fresh ones. Enrichment runs start from no enrichments. The scripts r
 DuckDB workspace's records and enrichments. Each case is a fresh process; a case is run `--repeat` times
 unless a run takes 60 s or more (then once); the median is reported. Spark cases report the session start
 (`start_s`) apart from the work; peak RSS is the sum of the per-process peaks of the case's process tree
-(driver, JVM, Python workers). With results of a smaller run present (lake_results_<rows>.json), each
-case gets its growth factor (this median / that median).
+(driver, JVM, Python workers). With results of a run at a tenth of the rows present
+(lake_results_<rows/10>.json), each case gets its growth factor (this median / that median).
 """
 
 from __future__ import annotations
@@ -103,9 +103,9 @@ def _notes(case: str, runs: list[dict[str, Any]], rows: int) -> str:
 
 
 def run(rows: int, repeat: int, steps: list[str], memory: str) -> tuple[list[dict[str, Any]], dict[str, Any]]:
-    smaller = sorted(int(p.stem.rsplit("_", 1)[1]) for p in DATA.glob("lake_results_*.json")
-                     if int(p.stem.rsplit("_", 1)[1]) < rows)
-    before = json.loads((DATA / f"lake_results_{smaller[-1]}.json").read_text()) if smaller else {}
+    tenth = DATA / f"lake_results_{rows // 10}.json"  # growth is reported against a run at a tenth of the rows
+    smaller = [rows // 10] if tenth.exists() else []
+    before = json.loads(tenth.read_text()) if smaller else {}
     out, medians, exported = [], {}, False
     for step in steps:
         if step in ("metrics", "painpoints", "journeys") and not exported:
