@@ -15,16 +15,31 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
 from cxloop.errors import ConfigError, WorkspaceError
+from cxloop.settings.alerts import DEFAULT_ALERTS_TOML, AlertSettings, CaseSettings
+from cxloop.settings.manage import (
+    CardSettings,
+    InitiativeSettings,
+    IntegritySettings,
+    KpiNode,
+    KpiSettings,
+    StarSettings,
+)
 
 __all__ = [
     "CONFIG_FILE",
     "DATABASE_FILE",
     "DEFAULT_CONFIG_TEXT",
+    "CardSettings",
     "ENGINE_KINDS",
     "EngineSettings",
     "IdentitySettings",
+    "InitiativeSettings",
+    "IntegritySettings",
+    "KpiNode",
+    "KpiSettings",
     "Settings",
     "SourceProfile",
+    "StarSettings",
     "engine_toml",
     "find_workspace",
     "load_settings",
@@ -120,6 +135,14 @@ class Settings(BaseModel):
     journeys: dict[str, Any] = Field(default_factory=dict)
     engine: EngineSettings = Field(default_factory=EngineSettings)
     spark: dict[str, Any] = Field(default_factory=dict)  # older `[spark]` table: master + spark.* keys
+    alerts: AlertSettings = Field(default_factory=AlertSettings)
+    cases: CaseSettings = Field(default_factory=CaseSettings)
+    api: dict[str, Any] = Field(default_factory=dict)  # REST API limits: cxloop.access.policy.ApiSettings
+    initiatives: InitiativeSettings = Field(default_factory=InitiativeSettings)
+    cards: CardSettings = Field(default_factory=CardSettings)
+    stars: StarSettings = Field(default_factory=StarSettings)
+    integrity: IntegritySettings = Field(default_factory=IntegritySettings)
+    kpis: KpiSettings = Field(default_factory=KpiSettings)
 
     _tz = field_validator("timezone")(classmethod(lambda cls, v: _check_timezone(v)))
 
@@ -148,6 +171,17 @@ blocklist = []                     # identifiers that must never link customers 
 max_customers_per_identifier = 10  # an identifier seen with more distinct customers is blocklisted
 hash_identifiers = false           # store identifiers salted-hashed (salt in .cxloop-salt, not in the DB)
 
+# Initiatives, red/yellow cards, CX stars, metric integrity and the KPI tree (docs/loop_manage.md), e.g.:
+# [cards]
+# yellow_at = 3
+# red_at = 5
+# cx_weight = 0.2
+# [stars]
+# metric = "3e"
+# min_n = 30
+# [integrity]
+# exclude_flagged = false
+
 # A source profile maps an export's columns onto canonical fields, e.g.:
 # [sources.hotline]
 # channel = "hotline"
@@ -157,7 +191,8 @@ hash_identifiers = false           # store identifiers salted-hashed (salt in .c
 # text = "通话小结"
 # occurred_at = "来电时间"
 # phone = "主叫号码"
-"""
+
+""" + DEFAULT_ALERTS_TOML
 
 
 def engine_toml(engine: EngineSettings) -> str:

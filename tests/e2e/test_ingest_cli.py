@@ -94,7 +94,8 @@ def test_usage_and_workspace_errors(cli, workspace, tmp_path) -> None:
     assert unknown.code == 2 and "no source profile 'nosuch'" in unknown.stderr
 
 
-def test_locked_and_newer_workspace(cli, workspace, tmp_path) -> None:
+def test_locked_and_newer_workspace(cli, workspace, tmp_path, monkeypatch) -> None:
+    monkeypatch.setenv("CXLOOP_LOCK_WAIT", "0.3")  # a holder that never lets go: give up after 0.3 s
     holder = subprocess.Popen(
         [sys.executable, "-c", "import duckdb,sys,time; c=duckdb.connect(sys.argv[1]); print('ok', flush=True); "
          "time.sleep(30)", str(workspace / "cxloop.duckdb")], stdout=subprocess.PIPE, text=True)

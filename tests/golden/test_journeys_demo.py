@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import json
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
@@ -16,16 +14,9 @@ from cxloop.app.customers_service import find_customer_id
 pytestmark = pytest.mark.slow
 
 
-@pytest.fixture(scope="module")
-def demo(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    folder = tmp_path_factory.mktemp("journeys_demo")
-    done = subprocess.run(
-        [sys.executable, "-c", "from cxloop.cli.main import main; main()", "demo", str(folder / "ws"),
-         "--records", "20000", "--seed", "7"],
-        capture_output=True, text=True, check=False,
-    )
-    assert done.returncode == 0, done.stderr
-    return folder
+@pytest.fixture
+def demo(demo_20k: Path) -> Path:
+    return demo_20k
 
 
 def test_planted_ivr_node_tops_the_lost_rate_ranking(demo: Path) -> None:

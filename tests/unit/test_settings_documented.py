@@ -10,7 +10,8 @@ SPARK_DOCS = (Path(__file__).resolve().parents[2] / "docs" / "spark.md").read_te
 
 def test_every_setting_is_documented() -> None:
     names = [f"`{n}`" for n in Settings.model_fields if n not in ("identity", "sources", "text", "metrics",
-                                                                     "journeys", "spark", "engine")]
+                                                                     "journeys", "spark", "alerts", "cases", "api",
+                                                                     "engine")]
     names += [f"`identity.{n}`" for n in IdentitySettings.model_fields]
     names += [f"{n} =" for n in SourceProfile.model_fields if n not in ("map", "scales", "defaults")]
     names += [f"[sources.jd_reviews.{n}]" for n in ("map", "scales", "defaults")]

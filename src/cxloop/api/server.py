@@ -1,99 +1,99 @@
-"""The REST API: read-only JSON endpoints over one workspace, the same dicts the CLI prints.
+"""The REST API (`/api/v1/`), its OpenAPI schema and vendored docs, and the browser login: one FastAPI app
+over one workspace. Routes are thin: parse, call the app layer, return its dict.
 
-Each request opens the workspace read-only and closes it, so a CLI ingest between requests is not blocked
-for longer than a request. Errors are JSON problem bodies `{"error": {"code", "message", "file", "row",
-"field"}}` with the HTTP status of their family.
+Conventions (docs/api.md): plural nouns; `limit`/`cursor` pages; filters named like the CLI's options; ISO
+times; errors as `{"error": {code, message, file, row, field}}` with one status per family
+(`api.problems`); every data route needs a credential (`api.auth`).
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Any
 
-from fastapi import FastAPI, Query, Request
-from fastapi.responses import JSONResponse
+import fastapi_offline
+from fastapi import FastAPI
+from fastapi.openapi.utils import get_openapi
+from fastapi.responses import HTMLResponse
+from fastapi.staticfiles import StaticFiles
 
 from cxloop import __version__
-from cxloop.app import Workspace
-from cxloop.app import journeys_service as journeys
-from cxloop.app import metrics_service as metrics
-from cxloop.app.customers_service import show_customer
-from cxloop.app.ingest_service import list_rejects
-from cxloop.errors import Conflict, CxloopError, InputError, NotFound, UsageError, WorkspaceError
+from cxloop.api import (
+    pages,
+    routes_admin,
+    routes_analytics,
+    routes_catalog,
+    routes_data,
+    routes_ingest,
+    routes_loop,
+)
+from cxloop.api.auth import ApiState
+from cxloop.api.guards import BodyLimitMiddleware, SecurityHeadersMiddleware
+from cxloop.api.problems import install_error_handlers
 
 __all__ = ["create_app"]
 
-_STATUS: list[tuple[type[CxloopError], int]] = [
-    (NotFound, 404), (UsageError, 400), (InputError, 422), (WorkspaceError, 503), (Conflict, 409),
-]
+_SWAGGER = Path(fastapi_offline.__file__).parent / "static"
+_STATIC = Path(__file__).parent / "static"
+_DOCS = """<!doctype html>
+<html lang="en"><head><meta charset="utf-8"><title>cxloop API</title>
+<link rel="stylesheet" href="/static/swagger/swagger-ui.css"></head>
+<body><div id="swagger-ui"></div>
+<script src="/static/swagger/swagger-ui-bundle.js"></script>
+<script src="/static/cxloop/docs.js"></script></body></html>
+"""
+_PUBLIC = {"/health"}
 
 
-def _status_of(error: CxloopError) -> int:
-    return next((code for family, code in _STATUS if isinstance(error, family)), 500)
+def _openapi(app: FastAPI) -> dict[str, Any]:
+    if app.openapi_schema:
+        return app.openapi_schema
+    schema = get_openapi(title=app.title, version=app.version, description=app.description, routes=app.routes)
+    schema.setdefault("components", {})["securitySchemes"] = {
+        "bearerAuth": {"type": "http", "scheme": "bearer", "description": "An API token: cxloop tokens create"},
+        "cookieAuth": {"type": "apiKey", "in": "cookie", "name": "cxloop_session",
+                       "description": "The browser session of /login (writes need X-CSRF-Token)"},
+    }
+    for path, item in schema.get("paths", {}).items():
+        if path in _PUBLIC:
+            continue
+        for operation in item.values():
+            operation["security"] = [{"bearerAuth": []}, {"cookieAuth": []}]
+    app.openapi_schema = schema
+    return schema
 
 
 def create_app(root: Path) -> FastAPI:
     """A FastAPI app serving the workspace at `root`."""
-    app = FastAPI(title="cxloop", version=__version__,
-                  description="Customer-experience data of one cxloop workspace. 客户体验数据接口。")
+    state = ApiState.for_workspace(root)
 
-    @contextmanager
-    def opened() -> Iterator[Workspace]:
-        with Workspace.open(root, read_only=True) as ws:
-            yield ws
+    @asynccontextmanager
+    async def lifespan(_: FastAPI) -> AsyncIterator[None]:
+        state.keep_index_fresh(now=True)  # in the background: the server answers at once
+        yield
+        state.gate.close()  # the workspace file is free the moment the server stops
 
-    def serve(call: Callable[[Workspace], dict[str, Any]]) -> dict[str, Any]:
-        with opened() as ws:
-            return call(ws)
+    app = FastAPI(title="cxloop", version=__version__, docs_url=None, redoc_url=None, lifespan=lifespan,
+                  description="Customer-experience data of one cxloop workspace. 客户体验数据接口。"
+                              " Conventions, roles and scoping: docs/api.md.")
+    app.state.cx = state
+    install_error_handlers(app)
+    app.add_middleware(BodyLimitMiddleware, settings=state.settings)
+    app.add_middleware(SecurityHeadersMiddleware)
+    app.mount("/static/swagger", StaticFiles(directory=_SWAGGER), name="swagger")
+    app.mount("/static/cxloop", StaticFiles(directory=_STATIC), name="cxloop-static")
 
-    @app.exception_handler(CxloopError)
-    async def _cxloop_error(_: Request, exc: CxloopError) -> JSONResponse:
-        return JSONResponse({"error": exc.to_dict()}, status_code=_status_of(exc))
+    @app.get("/health", summary="Liveness (no credential needed)", tags=["meta"])
+    def health() -> dict[str, str]:
+        return {"status": "ok", "version": __version__}
 
-    @app.get("/api/status", summary="Counts of records, events, customers, batches, rejects")
-    def status() -> dict[str, Any]:
-        return serve(lambda ws: ws.status())
+    @app.get("/docs", include_in_schema=False)
+    def docs() -> HTMLResponse:
+        return HTMLResponse(_DOCS)
 
-    @app.get("/api/rejects", summary="Rejected rows with file, row, field and reason")
-    def rejects(batch: str | None = None, limit: Annotated[int, Query(ge=1, le=10000)] = 1000) -> dict[str, Any]:
-        return serve(lambda ws: {"rejects": list_rejects(ws, batch=batch, limit=limit)})
-
-    @app.get("/api/customers/{identifier}", summary="A customer behind any identifier")
-    def customer(identifier: str) -> dict[str, Any]:
-        return serve(lambda ws: show_customer(ws, identifier))
-
-    @app.get("/api/customers/{identifier}/timeline", summary="A customer's timeline across channels")
-    def timeline(identifier: str) -> dict[str, Any]:
-        return serve(lambda ws: journeys.timeline(ws, identifier))
-
-    @app.get("/api/metrics/{metric}", summary="A metric with n and a 95% CI, optionally by dimensions")
-    def metric(
-        metric: str, by: str | None = None, where: Annotated[list[str] | None, Query()] = None,
-        since: str | None = None, asof: str | None = None, compare: str | None = None,
-    ) -> dict[str, Any]:
-        query = {"metric": metric, "by": by, "where": where, "since": since, "asof": asof, "compare": compare}
-        return serve(lambda ws: metrics.compute_metric(ws, {k: v for k, v in query.items() if v is not None}))
-
-    @app.get("/api/painpoints", summary="Pain points ranked by one documented score")
-    def painpoints(since: str | None = "30d", limit: Annotated[int, Query(ge=1, le=500)] = 20) -> dict[str, Any]:
-        return serve(lambda ws: metrics.rank_painpoints(ws, since=since, limit=limit))
-
-    @app.get("/api/drivers", summary="Key drivers of NPS or CSAT")
-    def drivers(target: str = "nps") -> dict[str, Any]:
-        return serve(lambda ws: metrics.driver_analysis(ws, target=target))
-
-    @app.get("/api/journeys/flows", summary="Directly-follows graph")
-    def flows(by: str = "event_type", per: str | None = None, lifecycle: str | None = None) -> dict[str, Any]:
-        return serve(lambda ws: journeys.flows(ws, by=by, per=per, lifecycle=lifecycle))
-
-    @app.get("/api/journeys/variants", summary="Most frequent paths")
-    def variants(by: str = "event_type", per: str | None = None, top: int = 20) -> dict[str, Any]:
-        return serve(lambda ws: journeys.variants(ws, by=by, per=per, top=top))
-
-    @app.get("/api/journeys/worst", summary="The least healthy service episodes with their timelines")
-    def worst(top: int = 10) -> dict[str, Any]:
-        return serve(lambda ws: journeys.worst_journeys(ws, top=top))
-
+    for module in (routes_data, routes_analytics, routes_ingest, routes_catalog, routes_loop, routes_admin, pages):
+        app.include_router(module.router)
+    app.openapi = lambda: _openapi(app)  # type: ignore[method-assign]
     return app

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from cxloop.app.access import mask_rows, scoped_sql
 from cxloop.app.lake import require_local
 from cxloop.app.workspace import Workspace
 from cxloop.errors import NotFound
@@ -11,7 +12,7 @@ from cxloop.identity.normalize import hashed_sql, normalized_sql
 from cxloop.model.fields import IDENTIFIER_FIELDS
 from cxloop.store import first_row
 
-__all__ = ["find_customer_id", "show_customer"]
+__all__ = ["find_customer_id", "show_customer", "visible_customer_id"]
 
 
 def _candidates(ws: Workspace, identifier: str) -> list[tuple[str, str]]:
@@ -55,19 +56,37 @@ def find_customer_id(ws: Workspace, identifier: str) -> str:
     raise NotFound(f"no customer with identifier {identifier!r}", field="identifier")
 
 
-def show_customer(ws: Workspace, identifier: str) -> dict[str, Any]:
+def visible_customer_id(ws: Workspace, identifier: str) -> str:
+    """`find_customer_id`, and NotFound too when none of the customer's rows is in the principal's scope
+    (a partner cannot learn that another partner's customer exists)."""
     customer_id = find_customer_id(ws, identifier)
+    if ws.principal.scope.narrowed:
+        rec, ev = scoped_sql(ws, "records"), scoped_sql(ws, "events")
+        seen = first_row(ws.con.execute(
+            f"SELECT EXISTS (SELECT 1 FROM {rec} WHERE customer_id = ?) OR "
+            f"EXISTS (SELECT 1 FROM {ev} WHERE customer_id = ?)", [customer_id, customer_id]
+        ))
+        if not (seen and seen[0]):
+            raise NotFound(f"no customer with identifier {identifier!r}", field="identifier")
+    return customer_id
+
+
+def show_customer(ws: Workspace, identifier: str) -> dict[str, Any]:
+    customer_id = visible_customer_id(ws, identifier)
     ids = ws.con.execute(
         "SELECT id_type, value FROM identities WHERE customer_id = ? ORDER BY id_type, value", [customer_id]
     ).fetchall()
-    count = first_row(ws.con.execute("SELECT count(*) FROM records WHERE customer_id = ?", [customer_id]))
+    rec, ev = scoped_sql(ws, "records"), scoped_sql(ws, "events")
+    count = first_row(ws.con.execute(f"SELECT count(*) FROM {rec} WHERE customer_id = ?", [customer_id]))
     aliases = [a for (a,) in ws.con.execute(
         "SELECT alias_id FROM customer_aliases WHERE customer_id = ? ORDER BY alias_id", [customer_id]
     ).fetchall()]
-    events = first_row(ws.con.execute("SELECT count(*) FROM events WHERE customer_id = ?", [customer_id]))
+    events = first_row(ws.con.execute(f"SELECT count(*) FROM {ev} WHERE customer_id = ?", [customer_id]))
+    identifiers = [{t: v} for t, v in ids]
+    shown = mask_rows(ws, identifiers, texts=(), what=f"customer {customer_id}")
     return {
         "customer_id": customer_id,
-        "identifiers": [{"type": t, "value": v} for t, v in ids],
+        "identifiers": [{"type": t, "value": next(iter(m.values()))} for (t, _), m in zip(ids, shown, strict=True)],
         "records": int(count[0]) if count else 0,
         "events": int(events[0]) if events else 0,
         "aliases": aliases,

@@ -69,6 +69,18 @@ def _discovered(ws: Workspace) -> dict[str, Any]:
                       "example": (c.get("examples") or [""])[0]} for c in rows]}
 
 
+def _andon(ws: Workspace) -> dict[str, Any]:
+    # the first `alerts run` over the demo's history: most alerts are backfill (older than a week of data)
+    from cxloop.app.alerts_service import run_alerts
+    from cxloop.app.andon_service import list_holds
+
+    run = run_alerts(ws, actor="cxloop demo", deliver=False)
+    holds = list_holds(ws)["holds"]
+    keep = ("product", "issue", "customers", "opened_at", "status")
+    return {"rows": [{**{k: h.get(k) for k in keep}, "evidence": len(h["evidence"])} for h in holds],
+            "alerts": len(run["alerts"]), "cases": run["cases"]}
+
+
 def _ivr(ws: Workspace) -> dict[str, Any]:
     out = journeys.ivr_paths(ws, top=3)
     return {"rows": out.get("nodes", [])[:3], "lost_rate": out.get("lost_rate")}
@@ -88,6 +100,7 @@ ANALYSIS_SECTIONS: tuple[tuple[str, Any], ...] = (
     ("nps_drivers", _drivers),
     ("discovered_topics", _discovered),
     ("emerging_issues", _emerging),
+    ("andon_holds", _andon),
     ("ivr_lost_by_node", _ivr),
     ("worst_journeys", _worst),
 )

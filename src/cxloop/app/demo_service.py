@@ -67,7 +67,10 @@ def next_steps(root: Path) -> list[str]:
         f"cxloop painpoints --since all --workspace {ws}",
         f"cxloop journeys worst --workspace {ws}",
         f"cxloop topics suggest --workspace {ws}",
-        f"cxloop serve --workspace {ws}    # REST API on http://127.0.0.1:8765 (OpenAPI at /docs)",
+        f"cxloop holds list --workspace {ws}",
+        f"cxloop cases list --status open --workspace {ws}",
+        f"cxloop alerts list --status open --workspace {ws}",
+        f"cxloop serve --workspace {ws}    # REST API on http://127.0.0.1:8600 (docs at /docs)",
         f"cat {ground_truth_path(root)}",
     ]
 

@@ -14,6 +14,7 @@ from typing import Any, Protocol
 import ibis
 import pyarrow as pa
 
+from cxloop.app.access import scoped_engine
 from cxloop.app.workspace import Workspace
 from cxloop.engines import DuckDBEngine
 from cxloop.errors import UsageError
@@ -47,26 +48,29 @@ def open_engine(ws: Workspace, engine: str | Any | None, tables: Iterable[str]) 
     """The workspace's engine (None), or the one named: DuckDB on the workspace file, Spark on the lake
     of a lake workspace, or Spark over a current Parquet export of `tables` of a DuckDB workspace.
 
-    An already opened engine is passed through (to run many queries on one Spark session)."""
+    An already opened engine is passed through (to run many queries on one Spark session). Either way the
+    tables are narrowed to the principal's scope (`app.access`)."""
     if engine is not None and not isinstance(engine, str):
-        return engine  # type: ignore[no-any-return,unused-ignore]
+        return scoped_engine(ws, engine)  # type: ignore[no-any-return,unused-ignore]
     kind = engine or ws.settings.engine.kind
     lake = ws.settings.engine.kind == "spark"
     if kind == "duckdb":
         if lake:
             raise UsageError("this workspace keeps its records in a Spark lake ([engine] kind = \"spark\"); "
                              "run the command with --engine spark (or without --engine)", field="engine")
-        return DuckDBEngine(ws.con)
+        return scoped_engine(ws, DuckDBEngine(ws.con))  # type: ignore[no-any-return,unused-ignore]
     if kind == "spark" and lake:
         from cxloop.app.lake import open_lake
         from cxloop.engines.lake_engine import LakeEngine
 
-        return LakeEngine(open_lake(ws), lambda name: _local_table(ws, name))
+        return scoped_engine(  # type: ignore[no-any-return,unused-ignore]
+            ws, LakeEngine(open_lake(ws), lambda name: _local_table(ws, name)))
     if kind == "spark":
         from cxloop.engines.spark_engine import SparkEngine, export_parquet
 
         folder = ws.root / "exports" / "parquet"
         export_parquet(ws.con, folder, tables)
         master, conf = ws.settings.spark_options()
-        return SparkEngine.for_folder(folder, master=master, conf=conf)
+        return scoped_engine(  # type: ignore[no-any-return,unused-ignore]
+            ws, SparkEngine.for_folder(folder, master=master, conf=conf))
     raise UsageError(f"--engine {engine!r}: use {' or '.join(ENGINES)}", field="engine")

@@ -19,6 +19,7 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from cxloop.app.access import mask_rows
 from cxloop.app.identity_service import BatchIdentities, resolve_identities
 from cxloop.app.workspace import Workspace
 from cxloop.config import SourceProfile
@@ -335,7 +336,7 @@ def list_rejects(ws: Workspace, *, batch: str | None = None, limit: int = 1000) 
         f"SELECT batch_id, file, row, field, reason, raw FROM rejects {where} ORDER BY batch_id, file, row LIMIT ?",
         [*params, limit],
     ).fetchall()
-    return [
+    return mask_rows(ws, [
         {"batch_id": b, "file": f, "row": r, "field": fd, "reason": rs, "raw": json.loads(raw) if raw else None}
         for b, f, r, fd, rs, raw in rows
-    ]
+    ], texts=("raw",), what="rejects")

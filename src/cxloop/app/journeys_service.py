@@ -11,6 +11,7 @@ from typing import Any
 import ibis
 import ibis.expr.types as ir
 
+from cxloop.app.access import mask_rows
 from cxloop.app.engines import Engine, open_engine
 from cxloop.app.workspace import Workspace
 from cxloop.errors import UsageError
@@ -345,9 +346,9 @@ def journey_map(ws: Workspace, *, engine: str | Engine | None = None) -> dict[st
 
 
 def _customer_id(ws: Workspace, identifier: str) -> str:
-    from cxloop.app.customers_service import find_customer_id
+    from cxloop.app.customers_service import visible_customer_id
 
-    return find_customer_id(ws, identifier)
+    return visible_customer_id(ws, identifier)
 
 
 def _timeline_rows(ctx: _Context, customer_ids: list[str]) -> list[dict[str, Any]]:
@@ -362,7 +363,9 @@ def timeline(ws: Workspace, identifier: str) -> dict[str, Any]:
     ctx = _Context(ws)
     customer_id = _customer_id(ws, identifier)
     rows = _timeline_rows(ctx, [customer_id])
-    return {"customer_id": customer_id, "items": [{k: r[k] for k in TIMELINE_ITEM_KEYS} for r in rows]}
+    items = mask_rows(ws, [{k: r[k] for k in TIMELINE_ITEM_KEYS} for r in rows], texts=("text",),
+                      what=f"timeline {customer_id}")
+    return {"customer_id": customer_id, "items": items}
 
 
 def worst_journeys(ws: Workspace, *, top: int = 10) -> dict[str, Any]:
@@ -373,6 +376,7 @@ def worst_journeys(ws: Workspace, *, top: int = 10) -> dict[str, Any]:
     table = ctx.episode_table()
     worst = ctx.rows(table.order_by([ibis.asc("health"), ibis.desc("contacts"), "episode_id"]).limit(top))
     items = _timeline_rows(ctx, sorted({w["customer_id"] for w in worst})) if worst else []
+    items = mask_rows(ws, items, texts=("text",), what="worst journeys")
     for w in worst:
         w["timeline"] = [
             {k: r[k] for k in TIMELINE_ITEM_KEYS}

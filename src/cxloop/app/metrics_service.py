@@ -14,7 +14,15 @@ import ibis.expr.types as ir
 import pandas as pd
 
 from cxloop.app import engines
+from cxloop.app.access import mask_rows
 from cxloop.app.engines import Engine
+from cxloop.app.integrity_filter import (
+    excluded_count,
+    exclusion_active,
+    exclusion_note,
+    flagged_only,
+    sources_for,
+)
 from cxloop.app.metrics_emerging import label_issues, replay_start
 from cxloop.app.metrics_facts import FACTS_TABLE, facts_current, refresh_topic_facts
 from cxloop.app.workspace import Workspace
@@ -114,7 +122,8 @@ def _window_dict(w: Window) -> dict[str, str | None]:
 
 
 def compute_metric(
-    ws: Workspace, query: MetricQuery | dict[str, Any], *, engine: str | Engine | None = None
+    ws: Workspace, query: MetricQuery | dict[str, Any], *, engine: str | Engine | None = None,
+    exclude_flagged: bool | None = None,
 ) -> dict[str, Any]:
     """`{"metric", "rows": [{dims..., value, n, ci_low, ci_high, low_n, ...}], "window", "notes"}`.
 
@@ -123,7 +132,7 @@ def compute_metric(
     """
     q = query if isinstance(query, MetricQuery) else parse_query(**query)
     eng = open_engine(ws, engine)
-    src = metric_sources(ws, eng)
+    src, flagged, active = _excluding(ws, eng, metric_sources(ws, eng), exclude_flagged)
     tz = ws.settings.timezone
     defn = definition(q)
     sel = selection(src, q)
@@ -141,14 +150,30 @@ def compute_metric(
             span = Window(before.start, window.end) if q.grain else before
             prev = finish_rows(defn, _stats(eng, sel, q, span, tz), keys, ws.settings.min_n)
         frame = compare_rows(defn, frame, prev, keys, q.grain)
+    excluded = excluded_count(eng, selection(flagged, q), window) if flagged is not None else 0
     return {
         "metric": q.metric,
         "engine": eng.name,
         "by": keys,
         "window": _window_dict(window),
         "rows": to_records(frame, keys, defn),
-        "notes": _notes(ws, q, src),
+        "notes": _notes(ws, q, src) + _exclusion_notes(active, excluded),
+        **exclusion_note(active, excluded),
     }
+
+
+def _excluding(ws: Workspace, eng: Engine, src: Sources, exclude_flagged: bool | None
+               ) -> tuple[Sources, Sources | None, bool]:
+    """The sources without the integrity-flagged records when the exclusion is on (`integrity_filter`),
+    the flagged records alone (to count what was left out), and whether it is on."""
+    active = exclusion_active(ws, exclude_flagged)
+    if not active:
+        return src, None, False
+    return sources_for(ws, eng, src, True), flagged_only(ws, eng, src), True
+
+
+def _exclusion_notes(active: bool, excluded: int) -> list[str]:
+    return [f"--exclude-flagged: {excluded} responses flagged by integrity checks left out"] if active else []
 
 
 def export_parquet(ws: Workspace, folder: Path | None = None) -> dict[str, Any]:
@@ -180,6 +205,7 @@ def rank_painpoints(
     limit: int = 20,
     engine: str | Engine | None = None,
     topic_facts: bool = True,
+    exclude_flagged: bool | None = None,
 ) -> dict[str, Any]:
     """`{"painpoints": [{topic, product, volume, customers, negative_share, trend, trend_p, driver_impact,
     owner_department, first_seen, score, ...}], "window", "notes"}`; with `verbatims`, the texts too.
@@ -187,7 +213,7 @@ def rank_painpoints(
     ranks topic families (children rolled up to their taxonomy parent; drill down with level "topic").
     `topic_facts=False` runs the join even when the time-ordered copy is current (for comparisons)."""
     eng = open_engine(ws, engine)
-    src = metric_sources(ws, eng, topic_facts=topic_facts)
+    src, flagged, active = _excluding(ws, eng, metric_sources(ws, eng, topic_facts=topic_facts), exclude_flagged)
     if level not in ("topic", "parent"):
         raise UsageError(f"--level {level!r}: use topic or parent")
     filters = parse_query("nps", where=where).filters()
@@ -212,7 +238,10 @@ def rank_painpoints(
     base = _frame(eng, pp.baseline_expr(src, filters, window)).iloc[0]
     baseline = pp.Baseline(respondents=_count(base["respondents"]), detractors=_count(base["detractors"]))
     ranked = pp.score_painpoints(frame, baseline, ws.settings.min_n) if len(frame) else frame
+    excluded = excluded_count(eng, _records_for_anchor(flagged, filters), window) if flagged is not None else 0
+    notes += _exclusion_notes(active, excluded)
     out: dict[str, Any] = {
+        **exclusion_note(active, excluded),
         "painpoints": pp.painpoint_rows(ranked, limit) if len(frame) else [],
         "window": _window_dict(window),
         "baseline": {"respondents": baseline.respondents, "detractors": baseline.detractors,
@@ -226,10 +255,10 @@ def rank_painpoints(
             topics = (topic, *tax.loc[tax["parent_id"] == topic, "topic_id"])
         texts = _frame(eng, pp.verbatims_expr(src, window, topics, product, verbatims,
                                               detractors=detractor_verbatims))
-        out["verbatims"] = [
+        out["verbatims"] = mask_rows(ws, [
             {k: (v.isoformat() if isinstance(v, pd.Timestamp) else v) for k, v in r.items()}
             for r in texts.to_dict("records")
-        ]
+        ], texts=("text",), what="verbatims")
     return out
 
 
@@ -247,6 +276,7 @@ def driver_analysis(
     since: str | None = None,
     asof: str | None = None,
     engine: str | Engine | None = None,
+    exclude_flagged: bool | None = None,
 ) -> dict[str, Any]:
     """`{"target", "n", "value", "drivers": [{feature, level, name, importance (+CI), effect (+CI),
     uplift (+CI), n, low_n}], "r2": {feature: eta^2}, "notes"}`."""
@@ -257,7 +287,7 @@ def driver_analysis(
     if bad:
         raise UsageError(f"--features {bad}: use topic or a dimension ({', '.join(DIMENSIONS)})")
     eng = open_engine(ws, engine)
-    src = metric_sources(ws, eng)
+    src, flagged, active = _excluding(ws, eng, metric_sources(ws, eng), exclude_flagged)
     base = selection(src, parse_query(target, where=where, by=",".join(["topic_id"])))
     window = _window_for(ws, eng, base, since, asof)
     preds = _window_preds(base, window)
@@ -281,8 +311,12 @@ def driver_analysis(
     if not src.has_enrichments and "topic" in names:
         notes.append("no enrichments: every response is in topic '(none)'")
     rows.sort(key=lambda r: (r["low_n"], -r["importance"]))
+    excluded = 0
+    if flagged is not None:
+        excluded = excluded_count(eng, selection(flagged, parse_query(target, where=where, by="topic_id")), window)
     return {"target": target, "n": n_total, "value": value, "window": _window_dict(window),
-            "drivers": rows, "r2": r2, "notes": notes}
+            "drivers": rows, "r2": r2, "notes": notes + _exclusion_notes(active, excluded),
+            **exclusion_note(active, excluded)}
 
 
 def _records_for_anchor(src: Sources, filters: dict[str, tuple[str, ...]]) -> ir.Table:

@@ -8,24 +8,10 @@ from typing import Annotated
 import typer
 
 from cxloop.app import Workspace
-from cxloop.app.lake_service import ingest_any, rejects_any
+from cxloop.app.ingest_upload import ingest_path, parse_maps
+from cxloop.app.lake_service import rejects_any
 from cxloop.cli.output import EngineOpt, FormatOpt, OutputFormat, WorkspaceOpt, cli_command, emit
-from cxloop.config import SourceProfile, find_workspace
-from cxloop.errors import UsageError
-from cxloop.model.fields import CANONICAL_FIELDS
-
-
-def _parse_maps(maps: list[str]) -> dict[str, str]:
-    out: dict[str, str] = {}
-    for item in maps:
-        field, sep, column = item.partition("=")
-        field = field.strip()
-        if not sep or not field or not column:
-            raise UsageError(f"--map {item!r}: use FIELD=COLUMN, e.g. --map text=评价内容")
-        if field not in CANONICAL_FIELDS:
-            raise UsageError(f"--map {item!r}: unknown field {field!r}; fields are: {', '.join(CANONICAL_FIELDS)}")
-        out[field] = column
-    return out
+from cxloop.config import find_workspace
 
 
 @cli_command
@@ -48,23 +34,11 @@ def ingest(
 ) -> None:
     """Ingest an export (on a Spark lake: a glob of files) as one atomic batch; bad rows are kept as rejects.
     导入渠道数据。"""
+    options = {"source": source, "channel": channel, "kind": kind, "map": parse_maps(map_ or []),
+               "encoding": encoding, "date_format": date_format, "format": format_, "timezone": timezone,
+               "engine": engine}
     with Workspace.open(find_workspace(workspace)) as ws:
-        adhoc = bool(map_ or channel or kind)
-        base = ws.settings.sources.get(source or "") if source else None
-        profile = None  # none: the app takes the named profile, or the standard mapping of an XES log
-        if adhoc or base is not None:
-            data = base.model_dump() if base is not None else {}
-            data["map"] = {**data.get("map", {}), **_parse_maps(map_ or [])}
-            for key, value in (("channel", channel), ("kind", kind)):
-                if value:
-                    data[key] = value
-            profile = SourceProfile.model_validate(data)
-        if profile is not None:
-            for key, value in (("encoding", encoding), ("date_format", date_format), ("format", format_),
-                               ("timezone", timezone)):
-                if value:
-                    setattr(profile, key, value)
-        result = ingest_any(ws, file, source=source, profile=profile, engine=engine)
+        result = ingest_path(ws, file, options)
     emit(result, fmt, title=f"ingest {Path(file).name}")
 
 

@@ -15,11 +15,16 @@ except ImportError:  # pragma: no cover
     from click import exceptions as click_exc  # type: ignore[no-redef]
 
 from cxloop.cli import (
+    access_cmds,
+    alerts_cmds,
+    cases_cmds,
     customers_cmds,
     demo_cmd,
     eval_cmds,
     ingest_cmds,
+    initiatives_cmds,
     journeys_cmds,
+    manage_cmds,
     metrics_cmds,
     serve_cmd,
     text_cmds,
@@ -37,7 +42,7 @@ app = typer.Typer(
 )
 
 for module in (workspace_cmds, ingest_cmds, customers_cmds, journeys_cmds, metrics_cmds, demo_cmd, eval_cmds,
-               text_cmds, serve_cmd):
+               text_cmds, alerts_cmds, cases_cmds, serve_cmd, access_cmds, initiatives_cmds, manage_cmds):
     module.register(app)
 
 

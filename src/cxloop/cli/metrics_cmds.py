@@ -10,7 +10,7 @@ import typer
 
 from cxloop.app import Workspace
 from cxloop.app import metrics_service as svc
-from cxloop.cli.output import EngineOpt, FormatOpt, OutputFormat, WorkspaceOpt, cli_command, emit
+from cxloop.cli.output import EngineOpt, ExcludeFlaggedOpt, FormatOpt, OutputFormat, WorkspaceOpt, cli_command, emit
 from cxloop.config import find_workspace
 from cxloop.metrics.query import METRICS, parse_query
 
@@ -41,6 +41,7 @@ def metrics(
         str | None, typer.Option("--compare", help="'previous': the previous window or period.")
     ] = None,
     repeat_days: Annotated[int, typer.Option("--repeat-days", help="Repeat-contact horizon in days.")] = 7,
+    exclude_flagged: ExcludeFlaggedOpt = None,
     engine: EngineOpt = None,
     workspace: WorkspaceOpt = None,
     fmt: FormatOpt = OutputFormat.table,
@@ -53,7 +54,7 @@ def metrics(
         repeat_days=repeat_days,
     )
     with Workspace.open(find_workspace(workspace), read_only=True) as ws:
-        data = svc.compute_metric(ws, query, engine=engine)
+        data = svc.compute_metric(ws, query, engine=engine, exclude_flagged=exclude_flagged)
     emit(data, fmt, rows=data["rows"], title=f"{metric} ({data['engine']})")
 
 
@@ -66,6 +67,7 @@ def drivers(
     where: WhereOpt = None,
     since: SinceOpt = None,
     asof: AsofOpt = None,
+    exclude_flagged: ExcludeFlaggedOpt = None,
     engine: EngineOpt = None,
     workspace: WorkspaceOpt = None,
     fmt: FormatOpt = OutputFormat.table,
@@ -73,7 +75,8 @@ def drivers(
     """Key drivers: which topics move NPS/CSAT, with CIs and the uplift if detractors became passives."""
     with Workspace.open(find_workspace(workspace), read_only=True) as ws:
         data = svc.driver_analysis(
-            ws, target=target, features=features, where=where, since=since, asof=asof, engine=engine
+            ws, target=target, features=features, where=where, since=since, asof=asof, engine=engine,
+            exclude_flagged=exclude_flagged,
         )
     emit(data, fmt, rows=data["drivers"], title=f"drivers of {target}")
 
@@ -99,6 +102,7 @@ def painpoints(
         str, typer.Option("--level", help="topic, or parent: topic families (children rolled up).")
     ] = "topic",
     limit: Annotated[int, typer.Option("--limit", help="At most this many pain points.")] = 20,
+    exclude_flagged: ExcludeFlaggedOpt = None,
     engine: EngineOpt = None,
     workspace: WorkspaceOpt = None,
     fmt: FormatOpt = OutputFormat.table,
@@ -107,7 +111,7 @@ def painpoints(
     with Workspace.open(find_workspace(workspace), read_only=True) as ws:
         data = svc.rank_painpoints(
             ws, since=since, asof=asof, where=where, topic=topic, product=product, verbatims=verbatims,
-            detractor_verbatims=detractors, level=level, limit=limit, engine=engine,
+            detractor_verbatims=detractors, level=level, limit=limit, engine=engine, exclude_flagged=exclude_flagged,
         )
     rows = data.get("verbatims") if verbatims and "verbatims" in data else data["painpoints"]
     if fmt is OutputFormat.table and rows is data["painpoints"]:  # the terminal gets the ranking's parts

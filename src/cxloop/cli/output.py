@@ -23,6 +23,7 @@ from cxloop.errors import CxloopError
 
 __all__ = [
     "EngineOpt",
+    "ExcludeFlaggedOpt",
     "FormatOpt",
     "OutputFormat",
     "WorkspaceOpt",
@@ -47,6 +48,11 @@ WorkspaceOpt = Annotated[
     typer.Option(
         "--workspace", "-w", help="Workspace folder (default: $CXLOOP_WORKSPACE, else the current folder)."
     ),
+]
+ExcludeFlaggedOpt = Annotated[
+    bool | None,
+    typer.Option("--exclude-flagged/--include-flagged",
+                 help="Leave responses flagged by 'cxloop integrity run' out (default: integrity.exclude_flagged)."),
 ]
 EngineOpt = Annotated[
     str | None,

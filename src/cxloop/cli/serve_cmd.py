@@ -13,10 +13,13 @@ from cxloop.config import find_workspace, load_settings
 @cli_command
 def serve(
     host: Annotated[str, typer.Option(help="Address to listen on.")] = "127.0.0.1",
-    port: Annotated[int, typer.Option(help="Port to listen on.")] = 8765,
+    port: Annotated[int, typer.Option(help="Port to listen on.")] = 8600,
     workspace: WorkspaceOpt = None,
 ) -> None:
-    """Serve the workspace's REST API (OpenAPI at /docs). 启动接口服务。"""
+    """Serve the workspace's REST API at /api/v1 (docs at /docs, login at /login). 启动接口服务。
+
+    Every route but /health, /openapi.json, /docs and /login needs a credential: create users and tokens
+    with 'cxloop users add'. Bind to 127.0.0.1 (the default) unless a TLS proxy stands in front."""
     import uvicorn
 
     from cxloop.api import create_app

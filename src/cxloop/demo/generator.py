@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import time
 from dataclasses import dataclass, field
+from datetime import date, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -161,6 +162,20 @@ def _public(d: dict[str, Any]) -> dict[str, Any]:
     return {k: v for k, v in d.items() if not k.startswith("_")}
 
 
+def _andon_truth(planted: dict[str, Any]) -> dict[str, Any]:
+    """What `cxloop alerts run` must do on the demo: hold the defect's product within a week of its first
+    report, hold little else, and open a case for every planted repeat-contact customer."""
+    defect = planted["defect"]
+    first = date.fromisoformat(defect["week_start"])
+    return {
+        "rule": "andon: 3 distinct customers within 7 days (cxloop init's default)",
+        "product": defect["product"], "issue_stems": defect["wording_stems"],
+        "first_report_day": first.isoformat(), "held_by": (first + timedelta(days=7)).isoformat(),
+        "max_other_holds": 3,
+        "repeat_contact_cases": [r["phone"] for r in planted["repeaters"]],
+    }
+
+
 def _truth(seed: int, records: int, f: Frame, planted: dict[str, Any], ivr: dict[str, Any],
            exports: list[Export], counts: dict[str, dict[str, int]], n_customers: int) -> dict[str, Any]:
     fix = planted["fix"]
@@ -172,6 +187,7 @@ def _truth(seed: int, records: int, f: Frame, planted: dict[str, Any], ivr: dict
         "files": {e.source: {"file": e.file, "format": e.format, "encoding": e.encoding, "channel": e.channel,
                              "kind": e.kind, "date_column": e.date_column, **counts[e.source]} for e in exports},
         "emerging_defect": planted["defect"],
+        "andon": _andon_truth(planted),
         "repeat_contacts": [_public(r) for r in planted["repeaters"]],
         "ivr_lost_node": ivr,
         "gamed_agent": gamed_agent_truth(f, planted["gamed"]),

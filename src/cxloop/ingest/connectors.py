@@ -242,6 +242,9 @@ def read_jsonl(path: Path, *, encoding: str) -> ReadResult:
         if not isinstance(obj, dict):
             bad.append(BadRow(number, "a JSON line must be an object", line))
             continue
+        if not obj:  # no field at all (alone in a file it also left no column to build a table from)
+            bad.append(BadRow(number, "an empty JSON object has no fields", line))
+            continue
         objects.append(obj)
         numbers.append(number)
     names: list[str] = []
@@ -297,4 +300,27 @@ def read_export(
         "parquet": lambda: read_parquet(path),
         "xes": lambda: read_xes_export(path),
     }
-    return readers[fmt]()
+    return _name_empty_columns(readers[fmt]())
+
+
+def _unnameable(name: str) -> bool:
+    return not name.strip() or "\x00" in name
+
+
+def _name_empty_columns(result: ReadResult) -> ReadResult:
+    """A column whose name SQL cannot quote (empty: a blank CSV header cell, a JSON key ""; or holding a NUL
+    character) is named `column_<position>` (it used to fail the whole ingest with an internal error)."""
+    names = result.table.column_names
+    if not any(_unnameable(n) for n in names):
+        return result
+    taken = set(names)
+    renamed = []
+    for i, name in enumerate(names, start=1):
+        if _unnameable(name):
+            name = f"column_{i}"
+            while name in taken:
+                name += "_"
+            taken.add(name)
+        renamed.append(name)
+    result.table = result.table.rename_columns(renamed)
+    return result

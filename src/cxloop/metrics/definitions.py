@@ -21,7 +21,7 @@ from cxloop.metrics import stats
 from cxloop.metrics.query import ENRICHMENT_DIMENSIONS, MetricQuery
 from cxloop.model import events as ev
 
-__all__ = ["METRIC_DEFINITIONS", "MetricDefinition"]
+__all__ = ["METRIC_DEFINITIONS", "MetricDefinition", "e3_value_variance"]
 
 Relation = Callable[[rel.Sources, MetricQuery], ir.Table]
 Aggregates = Callable[[ir.Table], dict[str, ir.Value]]
@@ -194,6 +194,12 @@ def _e3_parts(s: pd.DataFrame) -> tuple[np.ndarray, np.ndarray]:
     k = np.sum(~np.isnan(mm), axis=0).astype(np.float64)
     with np.errstate(invalid="ignore", divide="ignore"):
         return 100.0 * np.nanmean(mm, axis=0), 1e4 * np.nansum(vv, axis=0) / k**2
+
+
+def e3_value_variance(s: pd.DataFrame) -> tuple[np.ndarray, np.ndarray]:
+    """The 3E index (points) and its sampling variance per row of 3E sufficient statistics (the effect
+    and shrinkage statistics of `cxloop.loop` need the variance itself, not only the interval)."""
+    return _e3_parts(s)
 
 
 def _e3_finish(s: pd.DataFrame) -> dict[str, Any]:

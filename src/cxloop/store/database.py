@@ -14,7 +14,7 @@ from typing import Any
 
 import duckdb
 
-from cxloop.errors import WorkspaceError
+from cxloop.errors import Busy, WorkspaceError
 
 __all__ = ["SCHEMA_VERSION", "connect", "first_row", "migrations", "registered", "transaction"]
 
@@ -44,7 +44,7 @@ def connect(path: Path, *, read_only: bool = False, create: bool = False) -> duc
     except duckdb.IOException as exc:
         text = str(exc)
         if "lock" in text.lower():
-            raise WorkspaceError(
+            raise Busy(
                 f"workspace database {path} is locked by another process; wait for it to finish and retry",
                 file=str(path),
             ) from exc
