@@ -52,6 +52,10 @@ def test_engine_settings_precedence_and_validation(tmp_path: Path) -> None:
      "ingest --engine duckdb: this workspace keeps its data in a Spark lake"),
     (["metrics", "nps", "--engine", "duckdb"], "this workspace keeps its records in a Spark lake"),
     (["customers", "show", "13800000000"], "finding a customer is not available on a Spark lake workspace yet"),
+    (["alerts", "run"], "alerts run is not available on a Spark lake workspace yet"),
+    (["cases", "create", "--title", "t", "--record", "R1"], "opening a case on records is not available"),
+    (["export", "parquet", "out"], "export parquet (the lake's tables are Parquet already"),
+    (["facts", "refresh"], "facts refresh is not available"),
 ])
 def test_commands_that_cannot_run_on_a_lake_say_so(cli: Callable[..., Any], tmp_path: Path, args: list[str],
                                                   message: str) -> None:

@@ -23,6 +23,7 @@ from cxloop.app.integrity_filter import (
     flagged_only,
     sources_for,
 )
+from cxloop.app.lake import require_local
 from cxloop.app.metrics_emerging import label_issues, replay_start
 from cxloop.app.metrics_facts import FACTS_TABLE, facts_current, refresh_topic_facts
 from cxloop.app.workspace import Workspace
@@ -180,6 +181,7 @@ def export_parquet(ws: Workspace, folder: Path | None = None) -> dict[str, Any]:
     """Export the analytical tables to Parquet (partitioned by month and source); reuse a current one."""
     from cxloop.engines.spark_engine import export_parquet as _export
 
+    require_local(ws, "export parquet (the lake's tables are Parquet already; see docs/spark.md, 'Lake layout')")
     target = folder or ws.root / "exports" / "parquet"
     return _export(ws.con, target, TABLES)
 
