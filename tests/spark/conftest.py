@@ -4,10 +4,32 @@ for tiny data, and a deep comparison."""
 from __future__ import annotations
 
 import math
+import os
+import shutil
 from collections.abc import Callable, Iterator
+from pathlib import Path
 from typing import Any
 
 import pytest
+
+
+def _java_missing() -> str | None:
+    """Why Spark cannot start here, when no Java runtime is found (None: one is)."""
+    home = os.environ.get("JAVA_HOME")
+    if (home and (Path(home) / "bin" / "java").exists()) or shutil.which("java"):
+        return None
+    return "Spark needs a Java runtime (17): apt-get install default-jre-headless, or set JAVA_HOME"
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """Skip the Spark tests, with the reason, where no Java runtime is installed (pyspark's absence is
+    handled by each module's importorskip); everywhere else they run (CI installs Java: .ci/run)."""
+    reason = _java_missing()
+    if reason is None:
+        return
+    for item in items:
+        if item.get_closest_marker("spark") is not None:
+            item.add_marker(pytest.mark.skip(reason=reason))
 
 # A session for many tiny queries: one core, one shuffle partition, no whole-stage code generation and a
 # JVM that compiles with C1 only (C2 and codegen cost more time than they save on a few thousand rows;
@@ -50,12 +72,17 @@ SESSION_CONF = {
     "spark.sql.codegen.wholeStage": "false",
     "spark.driver.extraJavaOptions": "-XX:TieredStopAtLevel=1 -XX:+UseSerialGC",
 }
+# The same settings for lake workspaces; the JIT and codegen ones matter to the tests that run cxloop in a
+# child process (its own driver JVM), the in-process ones get the session above.
 LAKE_TEST_SETTINGS = """
 [engine]
 kind = "spark"
 master = "local[2]"
 [engine.conf]
 "spark.sql.shuffle.partitions" = "2"
+"spark.default.parallelism" = "2"
+"spark.sql.codegen.wholeStage" = "false"
+"spark.driver.extraJavaOptions" = "-XX:TieredStopAtLevel=1 -XX:+UseSerialGC"
 """
 
 

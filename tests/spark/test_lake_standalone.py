@@ -1,7 +1,7 @@
 """The standalone-cluster recipe: a Spark master and a worker started on 127.0.0.1 from the pyspark package,
-a lake workspace whose `[engine] master` is `spark://127.0.0.1:<port>`, and the CLI ingesting a file and
-computing NPS through them (executors on the worker run the staging tasks). The NPS equals the embedded
-engine's on the same file.
+a lake workspace made by `cxloop init --engine spark --master spark://127.0.0.1:<port>`, and a driver
+ingesting a file and computing NPS through them (executors on the worker run the staging tasks). The NPS
+equals the embedded engine's on the same file.
 """
 
 from __future__ import annotations
@@ -87,9 +87,27 @@ def cluster(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
 
 def _cli(*args: str) -> dict[str, object]:
     proc = subprocess.run([sys.executable, "-m", "cxloop.cli.main", *args, "--format", "json"], env=_env(),
-                          capture_output=True, text=True, timeout=400, check=False)
+                          capture_output=True, text=True, timeout=60, check=False)
     assert proc.returncode == 0, proc.stderr[-3000:]
     return json.loads(proc.stdout)  # type: ignore[no-any-return]
+
+
+# One driver process for both steps (a driver JVM and an executor on the worker cost tens of seconds each
+# on a loaded machine): the same app calls the CLI's `ingest` and `metrics nps` make, in a child process
+# because this one's JVM already runs the tests' local session.
+_JOB = """
+import json, sys
+from pathlib import Path
+from cxloop.app import Workspace
+from cxloop.app import metrics_service as svc
+from cxloop.app.ingest_upload import ingest_path, parse_maps
+with Workspace.open(Path(sys.argv[1])) as ws:
+    counts = ingest_path(ws, sys.argv[2], {"channel": "survey", "kind": "survey_response", "map": parse_maps(
+        ["phone=phone", "text=text", "nps=nps", "occurred_at=at"])})
+    nps = svc.compute_metric(ws, {"metric": "nps", "by": "month"})
+    master = ws.settings.engine.master
+print(json.dumps({"counts": counts, "nps": nps, "master": master}, default=str))
+"""
 
 
 def test_ingest_and_nps_through_a_standalone_master(cluster: str, tmp_path: Path, assert_same: Any) -> None:
@@ -101,14 +119,20 @@ def test_ingest_and_nps_through_a_standalone_master(cluster: str, tmp_path: Path
     created = _cli("init", str(lake), "--engine", "spark", "--master", cluster)
     assert created["engine"] == "spark"
     with (lake / "cxloop.toml").open("a", encoding="utf-8") as fh:
-        fh.write('"spark.executor.memory" = "512m"\n"spark.cores.max" = "1"\n"spark.driver.memory" = "512m"\n')
-    counts = _cli("ingest", str(export), *MAP, "-w", str(lake))
-    assert (counts["inserted"], counts["rejected"]) == (400, 1)
-    nps = _cli("metrics", "nps", "--by", "month", "-w", str(lake))
-    assert nps["engine"] == "spark"
+        fh.write('"spark.executor.memory" = "512m"\n"spark.cores.max" = "1"\n"spark.driver.memory" = "512m"\n'
+                 '"spark.sql.shuffle.partitions" = "2"\n"spark.sql.codegen.wholeStage" = "false"\n'
+                 '"spark.driver.extraJavaOptions" = "-XX:TieredStopAtLevel=1 -XX:+UseSerialGC"\n'
+                 '"spark.executor.extraJavaOptions" = "-XX:TieredStopAtLevel=1 -XX:+UseSerialGC"\n')
+    proc = subprocess.run([sys.executable, "-c", _JOB, str(lake), str(export)], env=_env(), capture_output=True,
+                          text=True, timeout=400, check=False)
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    out = json.loads(proc.stdout.strip().splitlines()[-1])
+    assert out["master"] == cluster
+    assert (out["counts"]["inserted"], out["counts"]["rejected"]) == (400, 1)
+    assert out["nps"]["engine"] == "spark"
     with Workspace.init(tmp_path / "duck") as duck:
         ingest(duck, export, profile=SourceProfile(channel="survey", kind="survey_response", map={
             "phone": "phone", "text": "text", "nps": "nps", "occurred_at": "at"}))
         expected = svc.compute_metric(duck, {"metric": "nps", "by": "month"})
-    assert nps["rows"]
-    assert_same(nps["rows"], json.loads(json.dumps(expected["rows"], default=str)))
+    assert out["nps"]["rows"]
+    assert_same(out["nps"]["rows"], json.loads(json.dumps(expected["rows"], default=str)))
