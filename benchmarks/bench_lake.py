@@ -95,7 +95,9 @@ def _notes(case: str, runs: list[dict[str, Any]], rows: int) -> str:
                 f"{first['seconds'] * rows / first['sample']:,.0f} s (not measured)")
     if "counts" in first:
         c = first["counts"]
-        return f"inserted {c['inserted']:,}, updated {c['updated']:,}, rejected {c['rejected']:,}"
+        stages = ", ".join(f"{k} {v:.1f} s" for k, v in first.get("stages", {}).items())
+        return (f"inserted {c['inserted']:,}, updated {c['updated']:,}, rejected {c['rejected']:,}"
+                + (f"; stages (first run): {stages}" if stages else ""))
     for key in ("enriched", "groups", "topics", "edges", "rows_out"):
         if key in first:
             return f"{key} {first[key]:,}"

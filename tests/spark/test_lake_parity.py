@@ -24,8 +24,10 @@ pytest.importorskip("pyspark")
 from cxloop.app import Workspace
 from cxloop.app import journeys_service as js
 from cxloop.app import metrics_service as svc
+from cxloop.app.kpis_service import kpi_tree
 from cxloop.app.lake import open_lake
 from cxloop.app.lake_service import enrich_any, ingest_any, rejects_any, status_any
+from cxloop.app.stars_service import compute_stars
 from cxloop.demo.generator import generate_demo
 from cxloop.demo.writer import render_sources_toml
 
@@ -194,3 +196,12 @@ def test_journeys_are_the_same(pair: dict[str, Any], enriched: dict[str, Any], a
     assert_same(flows, js.flows(lake, by="channel", per="customer"))
     assert_same(js.ivr_paths(duck), js.ivr_paths(lake))
     assert_same(js.episodes(duck, limit=20), js.episodes(lake, limit=20))
+
+
+def test_kpi_tree_and_stars_are_the_same(pair: dict[str, Any], enriched: dict[str, Any], assert_same: Any) -> None:
+    duck, lake = pair["duck"], pair["lake"]
+    tree = kpi_tree(duck)
+    assert tree["month"] and tree["nodes"]
+    assert_same(tree, kpi_tree(lake))
+    stars = compute_stars(duck, month=tree["month"], level="team")
+    assert_same(stars, compute_stars(lake, month=tree["month"], level="team"))
