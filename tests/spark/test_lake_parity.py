@@ -4,7 +4,8 @@ the same counts, rejects, rows, customers (same ids), identities, enrichments an
 The input is the demo generator's (GBK CSV, UTF-8 CSV, JSONL and XLSX exports with bad dates, bad scores,
 empty rows, duplicates, a switchboard number many customers call from, event logs), then a corrected
 hotline export (most rows again, unchanged; changed texts and phone numbers: updated rows, merged
-customers). One lake, one local Spark session (2 cores, 2 shuffle partitions).
+customers), then the chat export again (nothing added). One lake, one local Spark session (2 cores, 2
+shuffle partitions).
 """
 
 from __future__ import annotations
@@ -72,7 +73,7 @@ def pair(tmp_path_factory: pytest.TempPathFactory, lake_test_settings: str) -> I
     demo = generate_demo(folder / "imports", records=2000, seed=11)
     profiles = render_sources_toml(demo.profiles)
     corrected = _corrected_hotline(demo.files["hotline"], folder / "imports" / "hotline_corrected.csv")
-    plan = [(s, demo.files[s]) for s in SOURCES] + [("hotline", corrected)]
+    plan = [(s, demo.files[s]) for s in SOURCES] + [("hotline", corrected), ("chat", demo.files["chat"])]
     blocked = demo.truth["repeat_contacts"][0]["phone"]
     duck = _make(folder / "duck", blocked, profiles)
     lake = _make(folder / "lake", blocked, profiles, lake_test_settings)
@@ -93,8 +94,10 @@ def _strip(counts: dict[str, Any]) -> dict[str, Any]:
 def test_counts_of_every_batch_are_the_same(pair: dict[str, Any]) -> None:
     for source, a, b in pair["counts"]:
         assert _strip(a) == _strip(b), source
-    corrected = pair["counts"][-1][1]  # the same rows again (unchanged) or corrected (updated), nothing new
+    corrected = pair["counts"][-2][1]  # the same rows again (unchanged) or corrected (updated), nothing new
     assert corrected["inserted"] == 0 and corrected["updated"] > 0 and corrected["unchanged"] > 0
+    again = pair["counts"][-1][2]  # the chat export a second time: the lake adds nothing, as DuckDB does
+    assert (again["inserted"], again["updated"]) == (0, 0) and again["unchanged"] > 0
     assert all(a["rejected"] for _, a, _ in pair["counts"][:4])
 
 
