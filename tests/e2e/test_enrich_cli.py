@@ -122,7 +122,7 @@ def test_discover_accept_and_retag(cli: Callable[..., Any], workspace: Path, sta
     candidates = suggested.json()["candidates"]
     strap = sorted((c for c in candidates if "表带" in c["keywords"]), key=lambda c: -c["size"])
     assert strap, candidates  # (paraphrases may come as several candidates; the largest is accepted)
-    assert all("表带扣" in e for e in strap[0]["examples"])
+    assert all("表带扣" in e for e in strap[0]["examples"]), candidates
     stored = _rows(workspace, "SELECT count(*) FROM topic_candidates WHERE accepted_as IS NULL")[0][0]
     assert stored == len(candidates)
 
@@ -222,8 +222,10 @@ def test_eval_discover_in_every_layout(cli: Callable[..., Any], tmp_path: Path, 
                  "--backend", "tfidf", "--format", "json")
     assert result.code == 0, result.stderr
     data = result.json()
-    assert set(data) == {"task", "n", "n_clusters", "nmi", "ari", "docs_per_s"}
+    assert set(data) == {"task", "data", "n", "n_clusters", "k_rule", "encoder", "nmi", "nmi_ci95", "ari",
+                         "docs_per_s"}
     assert data["task"] == "discover" and data["n"] == 90 and data["n_clusters"] >= 3
-    assert data["nmi"] > 0.6
+    assert data["nmi"] > 0.6 and data["nmi_ci95"][0] <= data["nmi"] <= data["nmi_ci95"][1]
+    assert data["encoder"] is False and data["data"] == str(path)
     wrong = cli("eval", "discover", "--data", path, "--text-col", "text", "--format", "json")
     assert wrong.code == 3 and "column 'text' not found" in wrong.stderr

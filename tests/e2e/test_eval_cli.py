@@ -118,6 +118,13 @@ def test_eval_classify_with_oos_label(cli: Callable[..., Any], tmp_path: Path) -
     data = result.json()
     assert set(data) >= {"task", "n", "accuracy", "macro_f1", "docs_per_s", "in_scope_accuracy", "oos_recall"}
     assert 0.0 <= data["in_scope_accuracy"] <= 1.0 and 0.0 <= data["oos_recall"] <= 1.0
+    # every figure with its interval and the file it came from; the calibration says what recall to expect
+    assert data["data"] == str(test) and data["oos_recall_target"] == 0.93
+    for name in ("accuracy", "in_scope_accuracy", "oos_recall"):
+        lo, hi = data[f"{name}_ci95"]
+        assert lo <= data[name] <= hi
+    lo, hi = data["oos_recall_predicted_ci95"]
+    assert 0.0 <= lo <= hi <= 1.0 and data["oos_calibration_rows"] >= 1
 
 
 def test_eval_classify_unknown_oos_label(cli: Callable[..., Any], tmp_path: Path) -> None:

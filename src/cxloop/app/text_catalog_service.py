@@ -294,8 +294,9 @@ def read_labelled(path: Path, text_col: str, label_col: str, label_map: str | No
 
 
 def eval_discover(path: Path, *, text_col: str = "text", label_col: str = "label",
-                  label_map: str | None = None, backend: str = "tfidf", seed: int = 0) -> dict[str, Any]:
-    """Cluster the texts without their labels (the product picks k) and compare with the gold labels."""
+                  label_map: str | None = None, backend: str = "auto", seed: int = 0) -> dict[str, Any]:
+    """Cluster the texts without their labels (the product picks k) and compare with the gold labels; the
+    NMI's 95% interval is a bootstrap over the texts (500 resamples of the one clustering)."""
     from sklearn.metrics import adjusted_rand_score, normalized_mutual_info_score
 
     from cxloop.text.language import detect_languages
@@ -303,20 +304,29 @@ def eval_discover(path: Path, *, text_col: str = "text", label_col: str = "label
 
     texts, gold = read_labelled(path, text_col, label_col, label_map)
     segmenter = Segmenter()
+    encoder = _encoder(backend, len(texts))
     start = time.perf_counter()
     result = discover_topics(
         texts,
         tokenizer=lambda batch: segmenter(batch, detect_languages(batch)),
         options=DiscoveryOptions(min_cluster_size=1, seed=seed),
-        encoder=_encoder(backend, len(texts)),
+        encoder=encoder,
     )
     seconds = time.perf_counter() - start
     labels = np.asarray(result.labels)
+    gold_arr = np.asarray(gold, dtype=object)
+    rng = np.random.default_rng(seed)
+    boots = [normalized_mutual_info_score(gold_arr[i], labels[i])
+             for i in (rng.integers(0, len(texts), len(texts)) for _ in range(500))]
     return {
         "task": "discover",
+        "data": str(path),
         "n": len(texts),
         "n_clusters": len(set(labels.tolist())),
+        "k_rule": "given" if result.silhouette is None else "smallest k within 10% of the best silhouette",
+        "encoder": encoder is not None,
         "nmi": round(float(normalized_mutual_info_score(gold, labels)), 4),
+        "nmi_ci95": [round(float(v), 4) for v in np.percentile(boots, [2.5, 97.5])],
         "ari": round(float(adjusted_rand_score(gold, labels)), 4),
         "docs_per_s": round(len(texts) / seconds, 1) if seconds > 0 else None,
     }

@@ -62,10 +62,13 @@ def eval_sentiment(path: Path, columns: Columns, lang: str = "auto") -> dict[str
     start = time.perf_counter()
     labels, scores = model.predict(data.texts, langs)
     elapsed = time.perf_counter() - start
+    metrics = evaluation.sentiment_metrics(data.labels, labels, scores)
     return {
         "task": "sentiment",
+        "data": str(path),
         "n": len(data),
-        **evaluation.sentiment_metrics(data.labels, labels, scores),
+        **metrics,
+        **evaluation.intervals(metrics, {"accuracy": len(data)}),
         "docs_per_s": len(data) / max(elapsed, 1e-9),
         "model_version": model.version,
     }
@@ -96,8 +99,13 @@ def eval_classify(
     start = time.perf_counter()
     pred, _ = model.predict(test_data.texts)
     elapsed = time.perf_counter() - start
-    out: dict[str, Any] = {"task": "classify", "n": len(test_data)}
-    out.update(evaluation.classify_metrics(test_data.labels, pred, oos_label=oos_label))
+    out: dict[str, Any] = {"task": "classify", "data": str(test), "n": len(test_data)}
+    metrics = evaluation.classify_metrics(test_data.labels, pred, oos_label=oos_label)
+    out.update(metrics)
+    n_oos = int(np.sum(test_data.labels == oos_label)) if oos_label is not None else 0
+    out.update(evaluation.intervals(metrics, {"accuracy": len(test_data), "in_scope_accuracy": len(test_data) - n_oos,
+                                              "oos_recall": n_oos}))
+    out.update(model.oos_calibration())
     out["docs_per_s"] = len(test_data) / max(elapsed, 1e-9)
     out["backend"] = model.backend
     out["model_version"] = model.version
@@ -124,10 +132,13 @@ def eval_match(data_path: Path, columns: Columns, *, dev: Path | None = None) ->
     start = time.perf_counter()
     scores = matcher.pair_scores(data.texts, data.texts_b or [])
     elapsed = time.perf_counter() - start
+    metrics = evaluation.match_metrics(gold, scores, threshold)
     return {
         "task": "match",
+        "data": str(data_path),
         "n": len(data),
-        **evaluation.match_metrics(gold, scores, threshold),
+        **metrics,
+        **evaluation.intervals(metrics, {"accuracy": len(data)}),
         "threshold": threshold,
         "pairs_per_s": len(data) / max(elapsed, 1e-9),
         "model_version": matcher.version,

@@ -169,10 +169,11 @@ def eval_discover(
     text_col: Annotated[str, typer.Option("--text-col")] = "text",
     label_col: Annotated[str, typer.Option("--label-col")] = "label",
     label_map: Annotated[str | None, typer.Option("--label-map", help="e.g. 0=neg,1=pos")] = None,
-    backend: BackendOpt = "tfidf",
+    backend: BackendOpt = "auto",
     fmt: FormatOpt = OutputFormat.table,
 ) -> None:
-    """Cluster labelled texts without their labels; NMI and ARI against the gold labels."""
+    """Cluster labelled texts without their labels; NMI (95% bootstrap interval) and ARI against the gold
+    labels. 无监督聚类评测（NMI/ARI）。"""
     result: dict[str, Any] = catalog.eval_discover(data, text_col=text_col, label_col=label_col,
                                                    label_map=label_map, backend=backend)
     emit(result, fmt, title="eval discover")

@@ -1,12 +1,19 @@
 """Topic discovery: cluster the texts no topic covers into candidate topics with keyword labels.
 
 Scales to millions of short texts on two cores (LSA + mini-batch k-means):
-1. features: hashed character 2-3-grams (no vocabulary to hold; Chinese needs no segmentation), TF-IDF
-   weighted, reduced to 100 dimensions by truncated SVD fitted on a sample and L2-normalised — latent
-   semantic analysis (Deerwester et al. 1990); with the `embeddings` backend, sentence embeddings are
-   appended;
+0. cleaning: addressee handles (@name), URLs, "RT" and HTML entities are removed first — in social posts
+   they name whom a text is sent to, not what it is about, and would otherwise be what the clusters split on;
+1. features: hashed topic terms — Latin words and Chinese characters outside the stop list plus Chinese
+   character bigrams (no segmentation needed) — kept when seen in >= 2 texts and in at most half of them,
+   TF-IDF weighted, reduced to 100 dimensions by truncated SVD fitted on a sample and L2-normalised —
+   latent semantic analysis (Deerwester et al. 1990); with an encoder (the `embeddings` backend) and
+   mostly English texts, sentence embeddings are appended with weight `embedding_weight` (the encoder is
+   English-only: on Chinese texts it lowers NMI, so it is not used there);
 2. k: mini-batch k-means (Sculley 2010) for each k of a geometric grid on a sample, scored by the
-   silhouette coefficient (Rousseeuw 1987) on a sub-sample; the best k wins; then all texts are assigned;
+   silhouette coefficient (Rousseeuw 1987, cosine) on a sub-sample; the rule is the *smallest* k whose
+   silhouette is within `k_tolerance` (10%) of the best one — silhouette keeps creeping up as clusters
+   split, so the parsimonious choice (in the spirit of the one-standard-error rule, Breiman et al. 1984)
+   stops where the curve flattens; then all texts are assigned;
 3. labels: class-based TF-IDF over each cluster's tokens, W(t,c) = tf(t,c)/|c| * log(1 + A/f(t)) with A the
    average number of tokens per cluster and f(t) the frequency of t over all clusters (Grootendorst 2022,
    "BERTopic: neural topic modeling with a class-based TF-IDF procedure", arXiv:2203.05794);
@@ -25,20 +32,26 @@ from dataclasses import dataclass, field
 from importlib import resources
 
 import numpy as np
+import pyarrow as pa
+import pyarrow.compute as pc
 from scipy import sparse
 from sklearn.cluster import MiniBatchKMeans
 from sklearn.decomposition import TruncatedSVD
-from sklearn.feature_extraction.text import HashingVectorizer, TfidfTransformer
+from sklearn.feature_extraction.text import ENGLISH_STOP_WORDS, HashingVectorizer, TfidfTransformer
 from sklearn.metrics import silhouette_score
 from sklearn.preprocessing import normalize
+
+from cxloop.text.features import detect_languages
 
 __all__ = [
     "Cluster",
     "DiscoveryOptions",
     "DiscoveryResult",
     "class_tfidf",
+    "clean_texts",
     "discover_topics",
     "load_sentence_encoder",
+    "topic_terms",
 ]
 
 Encoder = Callable[[Sequence[str]], np.ndarray]
@@ -47,13 +60,20 @@ RARE_VIEW_MIN_TEXTS = 2_000  # below this every word counts: the character n-gra
 _STOP = frozenset(
     (resources.files("cxloop.text") / "data" / "stopwords.txt").read_text(encoding="utf-8").split()
 )
+_TERM_STOP = _STOP | ENGLISH_STOP_WORDS
 _USEFUL = re.compile(r"[\u4e00-\u9fffA-Za-z]")
+# Who a post is addressed to and where it links, not what it says: "@united", URLs, "RT", "&amp;".
+_SOCIAL_NOISE = r"@\w+|https?://\S+|www\.\S+|&[a-z]+;|\brt\b"
+_LATIN_WORD = re.compile(r"[a-z][a-z'’]+")
+_CJK_RUN = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff]+")
 
 
 @dataclass(frozen=True)
 class DiscoveryOptions:
-    k: int | None = None  # None: chosen by silhouette
+    k: int | None = None  # None: chosen by silhouette (the smallest k within k_tolerance of the best)
     k_max: int = 80
+    k_tolerance: float = 0.1
+    embedding_weight: float = 1.0  # weight of the sentence embeddings appended to the LSA features
     min_cluster_size: int | None = None  # None: max(5, 0.2% of the texts)
     n_components: int = 100
     sample_size: int = 8_000  # texts scored per candidate k
@@ -87,23 +107,44 @@ class DiscoveryResult:
     proposed: list[Cluster] = field(default_factory=list)
 
 
+def clean_texts(texts: Sequence[str]) -> list[str]:
+    """Texts without addressee handles, URLs, "RT" and HTML entities, lower-cased (vectorised)."""
+    arr = pc.utf8_lower(pa.array([str(t) for t in texts], type=pa.string()))
+    return [str(t) for t in pc.replace_substring_regex(arr, _SOCIAL_NOISE, " ").to_pylist()]
+
+
+def topic_terms(text: str) -> list[str]:
+    """The terms a topic is made of: Latin words and Chinese characters outside the stop lists, and
+    Chinese character bigrams (within runs of Chinese characters). `text` is cleaned and lower-case."""
+    terms = [w for w in _LATIN_WORD.findall(text) if w not in _TERM_STOP]
+    for run in _CJK_RUN.findall(text):
+        terms.extend(c for c in run if c not in _TERM_STOP)
+        terms.extend(run[i : i + 2] for i in range(len(run) - 1))
+    return terms
+
+
+def _prune_df(hashed: sparse.csr_matrix, min_df: int, max_share: float) -> sparse.csr_matrix:
+    """Counts of the terms seen in >= min_df texts and in at most `max_share` of them."""
+    df = np.bincount(hashed.indices, minlength=hashed.shape[1])
+    keep = ((df >= min_df) & (df <= max(min_df, max_share * hashed.shape[0]))).astype(np.float32)
+    pruned = (hashed @ sparse.diags(keep)).tocsr()
+    pruned.eliminate_zeros()
+    return pruned
+
+
 def _hashed(
     texts: Sequence[str], tokens: Sequence[Sequence[str]] | None, opts: DiscoveryOptions
 ) -> tuple[sparse.csr_matrix, np.ndarray]:
     """Hashed counts and the mask of texts kept (all, unless the rare-vocabulary view drops some)."""
     if opts.max_df is None or tokens is None or len(texts) < RARE_VIEW_MIN_TEXTS:
         hashed = HashingVectorizer(
-            analyzer="char_wb", ngram_range=(2, 3), n_features=2**17, alternate_sign=False, norm=None,
-            lowercase=True, dtype=np.float32,
-        ).transform(texts)
-        return hashed, np.ones(len(texts), dtype=bool)
+            analyzer=topic_terms, n_features=2**18, alternate_sign=False, norm=None, dtype=np.float32,
+        ).transform(clean_texts(texts))
+        return _prune_df(hashed, 2, 0.5), np.ones(len(texts), dtype=bool)
     hashed = HashingVectorizer(
         analyzer=_useful_tokens, n_features=2**18, alternate_sign=False, norm=None, dtype=np.float32
     ).transform(tokens)
-    df = np.bincount(hashed.indices, minlength=hashed.shape[1])
-    keep = ((df >= 3) & (df <= opts.max_df * len(texts))).astype(np.float32)
-    pruned = (hashed @ sparse.diags(keep)).tocsr()
-    pruned.eliminate_zeros()
+    pruned = _prune_df(hashed, 3, opts.max_df)
     rows = np.diff(pruned.indptr) >= 2
     return pruned[rows], rows
 
@@ -128,16 +169,24 @@ def _features(
     svd.fit(weighted[sample])
     reduced = normalize(np.asarray(svd.transform(weighted), dtype=np.float32))
     del weighted, hashed
-    if encoder is not None:
+    if encoder is not None and _mostly_english(texts):
         kept = [t for t, keep in zip(texts, rows, strict=True) if keep]
-        embedded = normalize(np.asarray(encoder(kept), dtype=np.float32))
-        reduced = normalize(np.hstack([reduced, embedded]))
+        embedded = normalize(np.asarray(encoder(clean_texts(kept)), dtype=np.float32))
+        reduced = normalize(np.hstack([reduced, opts.embedding_weight * embedded]))
     return reduced, rows
 
 
+def _mostly_english(texts: Sequence[str]) -> bool:
+    """True when at least half of (a sample of) the texts are English: the only language the optional
+    encoder (all-MiniLM-L6-v2) was trained on."""
+    sample = texts if len(texts) <= 5_000 else [texts[i] for i in range(0, len(texts), len(texts) // 5_000)]
+    return bool(np.mean(detect_languages(sample) == "en") >= 0.5) if len(sample) else False
+
+
 def _k_grid(n: int, k_max: int) -> list[int]:
-    top = max(2, min(k_max, n // 10))
-    grid = np.unique(np.round(np.geomspace(2, top, num=min(10, top - 1))).astype(int))
+    top = max(2, min(k_max, n // 5))  # clusters of >= 5 texts on average
+    low = min(3, top)
+    grid = np.unique(np.round(np.geomspace(low, top, num=min(14, top - low + 1))).astype(int))
     return [int(k) for k in grid if k >= 2]
 
 
@@ -153,12 +202,12 @@ def _choose_k(x: np.ndarray, opts: DiscoveryOptions) -> tuple[int, float | None]
         if len(set(km.labels_)) < 2:
             continue
         score = silhouette_score(sample, km.labels_, sample_size=min(3000, sample.shape[0]),
-                                 random_state=opts.seed)
-        scored.append((float(score), k))
+                                 random_state=opts.seed, metric="cosine")
+        scored.append((k, float(score)))
     if not scored:
         return 1, None
-    best_score, best_k = max(scored)
-    return best_k, best_score
+    best = max(score for _, score in scored)
+    return next((k, score) for k, score in scored if score >= best - opts.k_tolerance * abs(best))
 
 
 def _assign(x: np.ndarray, k: int, opts: DiscoveryOptions) -> tuple[np.ndarray, np.ndarray]:
@@ -276,7 +325,7 @@ def _describe(
         docs = [tokenize([texts[i] for i in idx]) if idx else [] for idx in sampled]
     # The texts left out of clustering form one more class, so labels contrast with them too.
     keywords = class_tfidf([*docs, background] if background else docs, opts.n_keywords)
-    out = []
+    out: list[Cluster] = []
     for c, idx in enumerate(members):
         sims = x[idx] @ centers[c] if idx.size else np.zeros(0)
         examples: list[str] = []
@@ -287,6 +336,8 @@ def _describe(
                 break
         words = keywords[c]
         cid = "cand-" + hashlib.sha256("|".join(words[:5] or examples[:1]).encode()).hexdigest()[:8]
+        taken = sum(1 for prev in out if prev.cluster_id.split("~")[0] == cid)
+        cid = f"{cid}~{taken + 1}" if taken else cid  # two clusters with the same keywords keep two ids
         out.append(Cluster(cid, " / ".join(words[:3]) or "(no keywords)", words, examples, int(idx.size),
                            round(float(sims.mean()), 4) if idx.size else 0.0))
     return out

@@ -14,6 +14,7 @@ __all__ = [
     "SENTIMENT_LABELS",
     "best_threshold",
     "classify_metrics",
+    "intervals",
     "match_metrics",
     "sentiment_metrics",
     "wilson_interval",
@@ -101,3 +102,13 @@ def match_metrics(gold: np.ndarray, scores: np.ndarray, threshold: float) -> dic
     pred = (np.asarray(scores) >= threshold).astype(np.int64)
     y = np.asarray(gold).astype(np.int64)
     return {"accuracy": float(np.mean(pred == y)), "f1": float(f1_score(y, pred, zero_division=0))}
+
+
+def intervals(metrics: dict[str, float], counts: dict[str, int]) -> dict[str, list[float]]:
+    """`<name>_ci95`: the 95% Wilson interval of each proportion in `metrics` named in `counts` (its n)."""
+    out = {}
+    for name, n in counts.items():
+        if name in metrics and n > 0:
+            lo, hi = wilson_interval(metrics[name] * n, n)
+            out[f"{name}_ci95"] = [round(lo, 4), round(hi, 4)]
+    return out

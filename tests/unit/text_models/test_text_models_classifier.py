@@ -103,3 +103,21 @@ def test_embeddings_backend_out_of_scope_and_round_trip(tmp_path: Path) -> None:
     assert model.neighbour_weight in classifier_module.NEIGHBOUR_WEIGHTS
     loaded = TextClassifier.load(model.save(tmp_path / "clf"))
     assert list(loaded.predict(probe)[0]) == list(pred)
+
+
+def test_conformal_threshold_keeps_its_recall_on_new_out_of_scope_scores() -> None:
+    """The threshold is the floor(alpha (n+1))-th smallest calibration score: over many draws, new scores from
+    the same distribution reach it at least `target` of the time, and the predicted interval holds that rate."""
+    model = TextClassifier(backend="tfidf", oos_recall_target=0.9)
+    model.oos_label = "oos"
+    rng = np.random.default_rng(0)
+    rates = []
+    for _ in range(300):
+        oos, in_scope = rng.normal(1.0, 1.0, 99), rng.normal(-2.0, 1.0, 2000)
+        scores = np.concatenate([oos, in_scope])
+        model.threshold = model._fit_threshold(scores, np.arange(len(scores)) < 99)
+        assert model.threshold <= np.sort(oos)[9]  # the 10th smallest of 99 (l = floor(0.1 * 100))
+        rates.append(float(np.mean(rng.normal(1.0, 1.0, 5000) >= model.threshold)))
+    assert np.mean(rates) >= 0.9
+    lo, hi = model.oos_calibration()["oos_recall_predicted_ci95"]
+    assert lo < 0.9 < hi and np.mean((np.array(rates) >= lo) & (np.array(rates) <= hi + 0.01)) > 0.8

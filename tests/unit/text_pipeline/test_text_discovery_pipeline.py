@@ -53,6 +53,38 @@ def test_discovery_fixed_k_and_empty_input() -> None:
     assert discover_topics([]).clusters == []
 
 
+def test_discovery_clusters_what_posts_say_not_whom_they_address() -> None:
+    """Posts to support accounts carry the addressee's handle and links; clusters follow the complaint."""
+    rng = np.random.default_rng(5)
+    topics = {
+        "late": ["flight delayed {} hours again", "my flight is late and still waiting {}", "delayed departure {}"],
+        "bags": ["lost my luggage {} at the airport", "bag never arrived {} lost luggage", "baggage missing {}"],
+        "refund": ["still no refund {} for the cancelled ticket", "want my money back {} refund please",
+                   "refund request ignored {}"],
+    }
+    handles = ["@AcmeAir", "@BlueSkies", "@RedJet"]
+    texts, gold, addressee = [], [], []
+    for name, templates in topics.items():
+        for i in range(60):
+            handle = handles[int(rng.integers(3))]
+            link = " https://t.co/x" + str(i) if i % 3 == 0 else ""
+            texts.append(f"{handle} " + templates[i % 3].format(["", "today", "again", "seriously"][i % 4]) + link)
+            gold.append(name)
+            addressee.append(handle)
+    result = discover_topics(texts, options=DiscoveryOptions(k_max=8, seed=0))
+    assert homogeneity_score(gold, result.labels) > 0.9
+    assert homogeneity_score(addressee, result.labels) < 0.2
+
+
+def test_topic_terms_and_cleaning() -> None:
+    from cxloop.text.discovery import clean_texts, topic_terms
+
+    cleaned = clean_texts(["@United RT my Flight was cancelled &amp; https://t.co/abc 航班取消了"])[0]
+    assert "@" not in cleaned and "http" not in cleaned and "amp" not in cleaned
+    terms = topic_terms(cleaned)
+    assert {"flight", "cancelled", "航班", "取消"} <= set(terms) and "rt" not in terms and "my" not in terms
+
+
 def test_class_tfidf_prefers_distinctive_terms() -> None:
     docs = [[["手机", "铰链", "咔咔"], ["手机", "铰链"]], [["手机", "贴纸"], ["手机", "贴纸", "起泡"]]]
     top = class_tfidf(docs, top_n=2)
