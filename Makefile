@@ -3,7 +3,7 @@ PYTHON ?= python3
 VENV ?= .venv
 BIN := $(VENV)/bin
 
-.PHONY: install demo test lint bench clean
+.PHONY: install demo test lint bench bench-full bench-all clean
 
 $(BIN)/.installed: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -25,7 +25,14 @@ lint: install
 test: lint
 	$(BIN)/pytest
 
+# DuckDB vs a Spark lake vs the scripts a user would write, 1M rows (<= 30 min on 2 cores); bench-full: 10M
 bench: install
+	nice -n 10 $(BIN)/python -m benchmarks.bench_lake
+
+bench-full: install
+	nice -n 10 $(BIN)/python -m benchmarks.bench_lake --rows 10000000 --repeat 1 --memory 8g
+
+bench-all: install
 	$(BIN)/python -m benchmarks.run
 
 clean:

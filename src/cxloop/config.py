@@ -5,6 +5,7 @@ One `Settings` model, read by `load_settings`; there are no global settings obje
 
 from __future__ import annotations
 
+import json
 import os
 import tomllib
 from pathlib import Path
@@ -28,7 +29,9 @@ __all__ = [
     "CONFIG_FILE",
     "DATABASE_FILE",
     "DEFAULT_CONFIG_TEXT",
+    "ENGINE_KINDS",
     "CardSettings",
+    "EngineSettings",
     "IdentitySettings",
     "InitiativeSettings",
     "IntegritySettings",
@@ -37,6 +40,7 @@ __all__ = [
     "Settings",
     "SourceProfile",
     "StarSettings",
+    "engine_toml",
     "find_workspace",
     "load_settings",
 ]
@@ -87,6 +91,35 @@ class IdentitySettings(BaseModel):
     hash_identifiers: bool = False
 
 
+ENGINE_KINDS = ("duckdb", "spark")
+
+
+class EngineSettings(BaseModel):
+    """`[engine]`: where a workspace's records live and which engine runs its jobs.
+
+    `kind = "duckdb"` (the default, no table needed): the embedded DuckDB file. `kind = "spark"`: a lake of
+    Parquet tables under `warehouse` (any path or URI Spark reads: a folder, `hdfs://`, `s3a://`; default
+    `<workspace>/lake`), written and read by a Spark session on `master`. `conf` goes to the session as is;
+    cxloop always sets `spark.sql.session.timeZone` to UTC (its times are naive UTC: in any other zone
+    Spark would shift them when it reads or writes them, and months, days and hours would differ from
+    DuckDB's).
+    """
+
+    model_config = ConfigDict(extra="forbid")
+
+    kind: str = "duckdb"
+    master: str = "local[*]"
+    warehouse: str | None = None
+    conf: dict[str, str | int | float | bool] = Field(default_factory=dict)
+
+    @field_validator("kind")
+    @classmethod
+    def _kind(cls, value: str) -> str:
+        if value not in ENGINE_KINDS:
+            raise ValueError(f"unknown engine {value!r}; use {' or '.join(ENGINE_KINDS)}")
+        return value
+
+
 class Settings(BaseModel):
     """Everything a workspace is configured with."""
 
@@ -100,7 +133,8 @@ class Settings(BaseModel):
     text: dict[str, Any] = Field(default_factory=dict)
     metrics: dict[str, Any] = Field(default_factory=dict)
     journeys: dict[str, Any] = Field(default_factory=dict)
-    spark: dict[str, Any] = Field(default_factory=dict)
+    engine: EngineSettings = Field(default_factory=EngineSettings)
+    spark: dict[str, Any] = Field(default_factory=dict)  # older `[spark]` table: master + spark.* keys
     alerts: AlertSettings = Field(default_factory=AlertSettings)
     cases: CaseSettings = Field(default_factory=CaseSettings)
     api: dict[str, Any] = Field(default_factory=dict)  # REST API limits: cxloop.access.policy.ApiSettings
@@ -111,6 +145,14 @@ class Settings(BaseModel):
     kpis: KpiSettings = Field(default_factory=KpiSettings)
 
     _tz = field_validator("timezone")(classmethod(lambda cls, v: _check_timezone(v)))
+
+    def spark_options(self) -> tuple[str, dict[str, str]]:
+        """(master, session conf) for a Spark session: `[engine]` over the older `[spark]` table."""
+        explicit = "master" in self.engine.model_fields_set
+        master = self.engine.master if explicit or "master" not in self.spark else str(self.spark["master"])
+        conf = {k: str(v) for k, v in self.spark.items() if k.startswith("spark.")}
+        conf.update({k: str(v).lower() if isinstance(v, bool) else str(v) for k, v in self.engine.conf.items()})
+        return master, conf
 
     def source_timezone(self, source: str | None) -> str:
         profile = self.sources.get(source or "")
@@ -151,6 +193,19 @@ hash_identifiers = false           # store identifiers salted-hashed (salt in .c
 # phone = "主叫号码"
 
 """ + DEFAULT_ALERTS_TOML
+
+
+def engine_toml(engine: EngineSettings) -> str:
+    """The `[engine]` table of cxloop.toml for `engine` (TOML basic strings share JSON's escapes)."""
+    lines = ["", "# Where the records live and which engine runs the jobs (see docs/spark.md)", "[engine]",
+             f"kind = {json.dumps(engine.kind)}", f"master = {json.dumps(engine.master)}"]
+    if engine.warehouse:
+        lines.append(f"warehouse = {json.dumps(engine.warehouse, ensure_ascii=False)}")
+    else:
+        lines.append('# warehouse = "s3a://bucket/cxloop"   # default: <workspace>/lake')
+    lines.append("[engine.conf]   # passed to the Spark session as is; spark.sql.session.timeZone is always UTC")
+    lines += [f"{json.dumps(k)} = {json.dumps(str(v))}" for k, v in engine.conf.items()]
+    return "\n".join(lines) + "\n"
 
 
 def find_workspace(explicit: str | Path | None) -> Path:

@@ -64,7 +64,6 @@ def engines(tmp_path_factory: pytest.TempPathFactory, spark_test_settings: str) 
     ws = Workspace.open(root, read_only=True)  # as the CLI opens it (same configuration in one process)
     spark = open_engine(ws, "spark", js.JOURNEY_TABLES)
     yield ws, spark
-    spark.session.stop()
     ws.close()
 
 

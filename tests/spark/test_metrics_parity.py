@@ -55,7 +55,6 @@ def engines(tmp_path_factory: pytest.TempPathFactory, spark_test_settings: str):
     ws = Workspace.open(root)
     spark = svc.open_engine(ws, "spark")
     yield ws, spark
-    spark.session.stop()
     ws.close()
 
 

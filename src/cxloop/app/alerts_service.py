@@ -22,6 +22,7 @@ from cxloop.app import andon_service, cases_service
 from cxloop.app.alert_rules import EPOCH, EVALUATORS, DataState, RuleContext, data_state, topic_info
 from cxloop.app.clock import utc_now
 from cxloop.app.delivery_service import check_sinks, deliver_pending, queue_deliveries
+from cxloop.app.lake import require_local
 from cxloop.app.workspace import Workspace
 from cxloop.errors import Conflict, NotFound, UsageError
 from cxloop.loop.alerts import ALERT_STATUSES, AlertDraft, CaseDraft, is_backfill, stable_id
@@ -138,6 +139,7 @@ def _rules(ws: Workspace) -> list[Any]:
 def run_alerts(ws: Workspace, *, actor: str = "cli", now: datetime | None = None, deliver: bool = True,
                sleep: Callable[[float], None] | None = None) -> dict[str, Any]:
     """`{"alerts": [new alerts], "delivered", "dead_letters", "holds", "cases", "run_id"}`."""
+    require_local(ws, "alerts run")
     settings = ws.settings.alerts
     check_sinks(settings)
     now = now or utc_now()

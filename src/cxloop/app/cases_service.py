@@ -13,6 +13,7 @@ from typing import Any
 
 from cxloop.app.alert_rules import RuleContext
 from cxloop.app.clock import utc_now
+from cxloop.app.lake import require_local
 from cxloop.app.workspace import Workspace
 from cxloop.errors import NotFound, UsageError
 from cxloop.loop.alerts import AlertDraft, CaseDraft
@@ -145,6 +146,8 @@ def create_case(ws: Workspace, change: CaseChange, *, actor: str, now: datetime 
     """Open a case by hand, or from an alert (origin `alert`) or a complaint record (origin `complaint`):
     the alert's or record's title, product, customer and records fill what the change leaves empty."""
     now = now or utc_now()
+    if change.records or change.origin_ref:
+        require_local(ws, "opening a case on records")
     change = _from_origin(ws, change)
     if not change.title.strip():
         raise UsageError("a case needs a title", field="title")

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from cxloop.app.access import mask_rows, scoped_sql
+from cxloop.app.lake import require_local
 from cxloop.app.workspace import Workspace
 from cxloop.errors import NotFound
 from cxloop.identity.normalize import hashed_sql, normalized_sql
@@ -31,6 +32,7 @@ def _candidates(ws: Workspace, identifier: str) -> list[tuple[str, str]]:
 
 def find_customer_id(ws: Workspace, identifier: str) -> str:
     """The customer behind any identifier or customer id; NotFound when nothing matches."""
+    require_local(ws, "finding a customer")
     con = ws.con
     hit = first_row(con.execute(
         "SELECT customer_id FROM customers WHERE customer_id = ? "

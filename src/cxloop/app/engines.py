@@ -1,8 +1,9 @@
-"""Open the engine a query runs on: DuckDB on the workspace, or Spark over its Parquet export.
+"""Open the engine a query runs on: DuckDB on the workspace, Spark on its lake, or Spark over an export.
 
-One place for every service (metrics, journeys): `--engine spark` exports the tables the queries need
+One place for every service (metrics, journeys). The engine is the workspace's own (`[engine] kind`)
+unless a command names one. On a DuckDB workspace `--engine spark` exports the tables the queries need
 (reusing an export that is still current, see `engines.spark_engine.export_parquet`) and reads them in a
-Spark session configured by the workspace's `[spark]` section (`master`, and any `spark.*` setting).
+Spark session; on a Spark lake workspace Spark reads the lake's tables (`engines.lake_engine`).
 """
 
 from __future__ import annotations
@@ -30,25 +31,46 @@ class Engine(Protocol):
 
     def table(self, name: str) -> ibis.Table: ...
 
+    def has_rows(self, name: str) -> bool: ...
+
     def to_arrow(self, expr: ibis.Expr) -> pa.Table: ...
 
 
-def open_engine(ws: Workspace, engine: str | Any, tables: Iterable[str]) -> Engine:
-    """DuckDB on the workspace connection, or Spark over a current Parquet export of `tables`.
+def _local_table(ws: Workspace, name: str) -> pa.Table | None:
+    """A table of the workspace's DuckDB file (the lake engine's source of the taxonomy)."""
+    found = ws.con.execute(
+        "SELECT count(*) FROM duckdb_tables() WHERE database_name = current_database() AND table_name = ?", [name]
+    ).fetchall()
+    return ws.con.sql(f"SELECT * FROM {name}").to_arrow_table() if found and found[0][0] else None
+
+
+def open_engine(ws: Workspace, engine: str | Any | None, tables: Iterable[str]) -> Engine:
+    """The workspace's engine (None), or the one named: DuckDB on the workspace file, Spark on the lake
+    of a lake workspace, or Spark over a current Parquet export of `tables` of a DuckDB workspace.
 
     An already opened engine is passed through (to run many queries on one Spark session). Either way the
     tables are narrowed to the principal's scope (`app.access`)."""
-    if not isinstance(engine, str):
+    if engine is not None and not isinstance(engine, str):
         return scoped_engine(ws, engine)  # type: ignore[no-any-return,unused-ignore]
-    if engine == "duckdb":
+    kind = engine or ws.settings.engine.kind
+    lake = ws.settings.engine.kind == "spark"
+    if kind == "duckdb":
+        if lake:
+            raise UsageError("this workspace keeps its records in a Spark lake ([engine] kind = \"spark\"); "
+                             "run the command with --engine spark (or without --engine)", field="engine")
         return scoped_engine(ws, DuckDBEngine(ws.con))  # type: ignore[no-any-return,unused-ignore]
-    if engine == "spark":
+    if kind == "spark" and lake:
+        from cxloop.app.lake import open_lake
+        from cxloop.engines.lake_engine import LakeEngine
+
+        return scoped_engine(  # type: ignore[no-any-return,unused-ignore]
+            ws, LakeEngine(open_lake(ws), lambda name: _local_table(ws, name)))
+    if kind == "spark":
         from cxloop.engines.spark_engine import SparkEngine, export_parquet
 
         folder = ws.root / "exports" / "parquet"
         export_parquet(ws.con, folder, tables)
-        cfg = ws.settings.spark
-        conf = {k: v for k, v in cfg.items() if k.startswith("spark.")}
+        master, conf = ws.settings.spark_options()
         return scoped_engine(  # type: ignore[no-any-return,unused-ignore]
-            ws, SparkEngine.for_folder(folder, master=str(cfg.get("master", "local[2]")), conf=conf))
+            ws, SparkEngine.for_folder(folder, master=master, conf=conf))
     raise UsageError(f"--engine {engine!r}: use {' or '.join(ENGINES)}", field="engine")

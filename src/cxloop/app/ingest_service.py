@@ -24,28 +24,23 @@ from cxloop.app.identity_service import BatchIdentities, resolve_identities
 from cxloop.app.workspace import Workspace
 from cxloop.config import SourceProfile
 from cxloop.errors import UsageError
-from cxloop.ingest.columns import may_hold_control, may_need_trim
 from cxloop.ingest.connectors import ReadResult, detect_format, read_export
-from cxloop.ingest.timing import Stopwatch
-from cxloop.ingest.transform import (
-    FILE_PREFIX,
-    StagingPlan,
-    raw_sql,
-    staged_fields,
-    staging_sql,
-    written_sql,
+from cxloop.ingest.plan import (
+    XES_MAPPING,
+    PlanContext,
+    bad_rows_sql,
+    bad_rows_table,
+    beside_file,
+    plan_staging,
+    rejects_sql,
 )
+from cxloop.ingest.timing import Stopwatch
+from cxloop.ingest.transform import StagingPlan, raw_sql, staged_fields, staging_sql, written_sql
 from cxloop.model.fields import IDENTIFIER_FIELDS
 from cxloop.store import first_row, registered, transaction
 
-__all__ = ["XES_MAPPING", "Stopwatch", "ingest", "resolve_profile"]
+__all__ = ["XES_MAPPING", "Stopwatch", "ingest", "plan_context", "resolve_profile"]
 
-XES_MAPPING = {
-    "session_id": "case:concept:name",
-    "event_type": "concept:name",
-    "occurred_at": "time:timestamp",
-    "agent_id": "org:resource",
-}
 _EVENT_DROP = {"text", "nps", "csat", "ces", "rating"}
 
 
@@ -81,24 +76,13 @@ def resolve_profile(
 
 
 def _plan(ws: Workspace, source: str, profile: SourceProfile, fmt: str, read: ReadResult, file: str) -> StagingPlan:
-    mapping = dict(profile.map)
-    constants = {k: v for k, v in (("channel", profile.channel), ("kind", profile.kind)) if v}
-    if fmt == "xes":
-        for canonical, column in XES_MAPPING.items():
-            if column in read.table.column_names:
-                mapping.setdefault(canonical, column)
-        constants.setdefault("kind", "event")
-    columns = [c for c in read.table.column_names if not c.startswith("__")]
-    mapped = {c for c in mapping.values() if c in columns}
-    text = mapping.get("text")
-    return StagingPlan(
-        source=source, columns=columns, mapping=mapping, constants=constants, defaults=profile.defaults,
-        scales=profile.scales, timezone=ws.settings.source_timezone(source) if not profile.timezone
-        else profile.timezone, date_format=profile.date_format, account_namespace=profile.account_namespace,
-        salt=ws.salt if ws.settings.identity.hash_identifiers else None, file=file,
-        trimmed=frozenset(c for c in mapped if not may_need_trim(read.table.column(c))),
-        control_free=frozenset([text] if text in mapped and not may_hold_control(read.table.column(text)) else []),
-    )
+    return plan_staging(plan_context(ws, source, profile), profile, fmt, read, file)
+
+
+def plan_context(ws: Workspace, source: str, profile: SourceProfile) -> PlanContext:
+    """The source's timezone (its profile's, else the workspace's) and the salt when identifiers are hashed."""
+    return PlanContext(source=source, timezone=profile.timezone or ws.settings.source_timezone(source),
+                       salt=ws.salt if ws.settings.identity.hash_identifiers else None)
 
 
 def ingest(
@@ -136,28 +120,9 @@ def ingest(
 
 
 def _stage(con: duckdb.DuckDBPyConnection, plan: StagingPlan, table: pa.Table) -> pa.Table:
-    """The staged rows (`staging_sql`) in file order, with the file's own columns beside them.
-
-    One Arrow table, so the writer reads the staged values, the file's cells (for text and raw) and the
-    customers side by side with no join: a join on seq cost ~1.5 CPU-s per million rows, and DuckDB's
-    positional join runs on one thread. DuckDB returns the rows in file order here (preserved insertion
-    order); should it not, they are put back in order by their seq (a sort in the query cost ~0.25 CPU-s
-    per million rows every time).
-    """
-    staged = con.sql(staging_sql(plan)).to_arrow_table()
-    seq = staged.column("seq").to_numpy()
-    size = table.num_rows
-    if len(seq) != size or (size and (seq.min() != 0 or seq.max() != size - 1)):
-        raise AssertionError("ingest: staged rows are not one per data row")
-    if not np.array_equal(seq, np.arange(size)):
-        order = np.empty(size, dtype=np.int64)
-        order[seq] = np.arange(size)
-        staged = staged.take(order)
-        if not np.array_equal(staged.column("seq").to_numpy(), np.arange(size)):
-            raise AssertionError("ingest: staged rows are not one per data row")
-    for name in plan.columns:
-        staged = staged.append_column(FILE_PREFIX + name, table.column(name))
-    return staged
+    """The staged rows (`staging_sql`) in file order, with the file's own columns beside them (see
+    `cxloop.ingest.plan.beside_file`)."""
+    return beside_file(con.sql(staging_sql(plan)).to_arrow_table(), plan, table)
 
 
 # DuckDB settings for the bulk insert of a batch's rows, restored afterwards:
@@ -247,38 +212,10 @@ def _write_rejects(ws: Workspace, batch: tuple[str, str, str], read: ReadResult,
     source, file, batch_id = batch
     con = ws.con
     if read.bad_rows:
-        bad = pa.table({
-            "row": pa.array([b.row for b in read.bad_rows], pa.int64()),
-            "reason": pa.array([b.reason for b in read.bad_rows], pa.string()),
-            "line": pa.array([b.text for b in read.bad_rows], pa.string()),
-        })
-        con.register("bad_rows", bad)
-        con.execute(
-            "INSERT INTO rejects SELECT md5(? || chr(30) || line || chr(30) || CAST(k AS VARCHAR)), ?, ?, ?, row, "
-            "NULL, reason, json_object('line', line) "
-            "FROM (SELECT *, row_number() OVER (PARTITION BY line ORDER BY row) AS k FROM bad_rows) "
-            "ON CONFLICT DO NOTHING",
-            [source, batch_id, source, file],
-        )
+        con.register("bad_rows", bad_rows_table(read))
+        con.execute(f"INSERT INTO rejects {bad_rows_sql()} ON CONFLICT DO NOTHING", [source, batch_id, source, file])
         con.unregister("bad_rows")
-    con.execute(
-        f"""
-        INSERT INTO rejects
-        SELECT md5(? || chr(30) || raw_text || chr(30) || CAST(k AS VARCHAR)), ?, ?, ?, row_number,
-               array_to_string(list_filter(fields, lambda x, i: list_position(fields, x) = i), ','),
-               array_to_string(list_transform(problems, lambda x: replace(x, chr(31), ': ')), '; '),
-               raw
-        FROM (
-            SELECT row_number, problems, raw, CAST(raw AS VARCHAR) AS raw_text,
-                   list_transform(problems, lambda x: split_part(x, chr(31), 1)) AS fields,
-                   -- identical bad rows in one file are each a reject; a re-ingest finds them all again
-                   row_number() OVER (PARTITION BY CAST(raw AS VARCHAR) ORDER BY row_number) AS k
-            FROM (SELECT row_number, problems, {raw_sql(plan)} AS raw FROM stage WHERE problems IS NOT NULL)
-        )
-        ON CONFLICT DO NOTHING
-        """,
-        [source, batch_id, source, file],
-    )
+    con.execute(f"INSERT INTO rejects {rejects_sql(plan)} ON CONFLICT DO NOTHING", [source, batch_id, source, file])
 
 
 # a judged row is written when it is the last of its id in the file and differs from the stored row

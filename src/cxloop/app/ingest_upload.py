@@ -16,7 +16,7 @@ from typing import Any, BinaryIO
 
 from cxloop.access import Permission
 from cxloop.app.audit_service import record
-from cxloop.app.ingest_service import ingest
+from cxloop.app.lake_service import ingest_any
 from cxloop.app.workspace import Workspace
 from cxloop.config import SourceProfile
 from cxloop.errors import TooLarge, UsageError
@@ -97,11 +97,13 @@ def _chunks(stream: BinaryIO) -> Iterable[bytes]:
         yield chunk
 
 
-def ingest_path(ws: Workspace, path: Path, options: dict[str, Any]) -> dict[str, Any]:
-    """Ingest a file on disk with `options` (see `build_profile`); audited. The CLI and the API both call it."""
+def ingest_path(ws: Workspace, path: Path | str, options: dict[str, Any]) -> dict[str, Any]:
+    """Ingest a file on disk with `options` (see `build_profile`; `engine` may confirm the workspace's);
+    audited. The CLI and the API both call it. On a Spark lake `path` may be a glob or a URI."""
     ws.principal.require(Permission.ingest_write)
-    result = ingest(ws, path, source=options.get("source"), profile=build_profile(ws, options))
-    record(ws, "ingest", target=path.name, detail={k: result.get(k) for k in
+    result = ingest_any(ws, str(path), source=options.get("source"), profile=build_profile(ws, options),
+                        engine=options.get("engine"))
+    record(ws, "ingest", target=Path(str(path)).name, detail={k: result.get(k) for k in
                                                     ("batch_id", "inserted", "updated", "unchanged", "rejected")})
     return result
 

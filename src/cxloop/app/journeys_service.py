@@ -59,7 +59,7 @@ def journey_config(ws: Workspace) -> JourneyConfig:
 class _Context:
     """The engine, the config and the workspace tables a journeys query reads."""
 
-    def __init__(self, ws: Workspace, engine: str | Engine = "duckdb") -> None:
+    def __init__(self, ws: Workspace, engine: str | Engine | None = None) -> None:
         self.ws = ws
         self.engine = open_engine(ws, engine, JOURNEY_TABLES)
         self.config = journey_config(ws)
@@ -111,7 +111,7 @@ class _Context:
         return flows_domain.label_steps(steps, steps[by.value], key), per
 
     def has_enrichments(self) -> bool:
-        return bool(self.ws.con.execute("SELECT count(*) FROM (SELECT 1 FROM enrichments LIMIT 1)").fetchall()[0][0])
+        return self.engine.has_rows("enrichments")
 
     def notes(self) -> list[str]:
         if self.has_enrichments():
@@ -226,7 +226,7 @@ def _variants_out(
 
 def flows(
     ws: Workspace, *, by: str = "event_type", per: str | None = None, lifecycle: str | None = None,
-    engine: str | Engine = "duckdb",
+    engine: str | Engine | None = None,
 ) -> dict[str, Any]:
     """The directly-follows graph: `{"edges": [{"from", "to", "count", "median_seconds"}], ...}`.
 
@@ -247,7 +247,7 @@ def variants(
     per: str | None = None,
     lifecycle: str | None = None,
     top: int = 20,
-    engine: str | Engine = "duckdb",
+    engine: str | Engine | None = None,
 ) -> dict[str, Any]:
     """Top variants: `{"variants": [{"path", "count", "share"}], "sequences", ...}`, share in %."""
     _check_top(top)
@@ -263,7 +263,7 @@ def variants(
     return _variants_out(rows, names, total, distinct, by, grain.value, lifecycle)
 
 
-def episodes(ws: Workspace, *, limit: int = 50, engine: str | Engine = "duckdb") -> dict[str, Any]:
+def episodes(ws: Workspace, *, limit: int = 50, engine: str | Engine | None = None) -> dict[str, Any]:
     """Service episodes with their health, worst first, and health rolled up by stage, product, channel."""
     ctx = _Context(ws, engine)
     table = ctx.episode_table()
@@ -275,7 +275,7 @@ def episodes(ws: Workspace, *, limit: int = 50, engine: str | Engine = "duckdb")
     return {"episodes": listed, "health_by": rollups, **episodes_domain.summary(totals), "notes": ctx.notes()}
 
 
-def channel_switching(ws: Workspace, *, engine: str | Engine = "duckdb") -> dict[str, Any]:
+def channel_switching(ws: Workspace, *, engine: str | Engine | None = None) -> dict[str, Any]:
     """Channel -> next channel of each customer's consecutive service contacts (records, not surveys)."""
     ctx = _Context(ws, engine)
     contacts = episodes_domain.contacts(ctx.table("records"), None, ctx.table("ingest_batches"), ctx.config)
@@ -292,7 +292,7 @@ def channel_switching(ws: Workspace, *, engine: str | Engine = "duckdb") -> dict
     }
 
 
-def ivr_paths(ws: Workspace, *, top: int = 10, engine: str | Engine = "duckdb") -> dict[str, Any]:
+def ivr_paths(ws: Workspace, *, top: int = 10, engine: str | Engine | None = None) -> dict[str, Any]:
     """IVR nodes ranked by lost rate (nodes with enough visits first) and the most frequent node paths."""
     ctx = _Context(ws, engine)
     steps = build_steps(ctx.table("events"), None, ctx.table("ingest_batches"))
@@ -317,7 +317,7 @@ def ivr_paths(ws: Workspace, *, top: int = 10, engine: str | Engine = "duckdb") 
     }
 
 
-def journey_map(ws: Workspace, *, engine: str | Engine = "duckdb") -> dict[str, Any]:
+def journey_map(ws: Workspace, *, engine: str | Engine | None = None) -> dict[str, Any]:
     """Stage x touchpoint cells: volume, records, NPS, CSAT, sentiment, negative %, top pain points."""
     ctx = _Context(ws, engine)
     cfg = ctx.config

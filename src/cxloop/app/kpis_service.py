@@ -27,11 +27,13 @@ def _query(node: KpiNode) -> KeyResultQuery:
     return KeyResultQuery(node.metric, node.topic, filters)
 
 
-def _latest_month(ws: Workspace) -> date | None:
-    row = ws.con.execute("SELECT max(occurred_at) FROM records").fetchall()
-    if not row or row[0][0] is None:
+def _latest_month(ws: Workspace, m: KrMeasurer) -> date | None:
+    """The local month of the latest record, on the measurer's engine (the DuckDB file or the lake)."""
+    t = m.eng.table("records")
+    latest = m.eng.to_arrow(t.aggregate(latest=t.occurred_at.max())).column("latest")[0].as_py()
+    if latest is None:
         return None
-    return local_date(row[0][0], ws.settings.timezone).replace(day=1)
+    return local_date(latest, ws.settings.timezone).replace(day=1)
 
 
 def _measure(m: KrMeasurer, node: KpiNode, month: date) -> dict[str, Any]:
@@ -56,8 +58,8 @@ def kpi_tree(ws: Workspace, *, month: str | None = None, exclude_flagged: bool |
     """`{"month", "tree": {node..., "children": [...]}, "nodes": [flat list], "declared", ...}`."""
     declared = bool(ws.settings.kpis.nodes)
     nodes = list(ws.settings.kpis.nodes) if declared else list(kpis.DEFAULT_TREE)
-    review = parse_month(month) if month else _latest_month(ws)
     m = KrMeasurer(ws, exclude_flagged)
+    review = parse_month(month) if month else _latest_month(ws, m)
     if review is None:
         return {"month": None, "tree": None, "nodes": [], "declared": declared, "notes": ["no records"]}
     measured = {n.id: _measure(m, n, review) for n in nodes}

@@ -23,6 +23,7 @@ from typing import Any
 import duckdb
 import ibis
 
+from cxloop.app.lake import require_local
 from cxloop.app.workspace import Workspace
 from cxloop.engines import DuckDBEngine
 from cxloop.errors import WorkspaceError
@@ -84,6 +85,7 @@ def _defining_sql(ws: Workspace) -> str:
 
 def refresh_topic_facts(ws: Workspace, *, force: bool = False) -> dict[str, Any]:
     """Rebuild `metrics_topic_facts` unless it is current: `{"table", "rows", "reused", "seconds"}`."""
+    require_local(ws, "facts refresh")
     t0 = time.perf_counter()
     if not force and facts_current(ws):
         row = first_row(ws.con.execute(f"SELECT count(*) FROM {FACTS_TABLE}"))

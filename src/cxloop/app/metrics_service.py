@@ -23,6 +23,7 @@ from cxloop.app.integrity_filter import (
     flagged_only,
     sources_for,
 )
+from cxloop.app.lake import require_local
 from cxloop.app.metrics_emerging import label_issues, replay_start
 from cxloop.app.metrics_facts import FACTS_TABLE, facts_current, refresh_topic_facts
 from cxloop.app.workspace import Workspace
@@ -49,7 +50,6 @@ from cxloop.metrics.query import (
 )
 from cxloop.metrics.relations import Sources
 from cxloop.metrics.timeframe import Window, local_date, resolve_window, to_utc
-from cxloop.store import first_row
 
 __all__ = [
     "TABLES",
@@ -66,7 +66,7 @@ __all__ = [
 TABLES = ("records", "events", "enrichments", "taxonomy")
 
 
-def open_engine(ws: Workspace, engine: str | Engine = "duckdb") -> Engine:
+def open_engine(ws: Workspace, engine: str | Engine | None = None) -> Engine:
     """DuckDB on the workspace, or Spark over a current Parquet export of the metrics tables (`app.engines`)."""
     return engines.open_engine(ws, engine, TABLES)
 
@@ -74,14 +74,13 @@ def open_engine(ws: Workspace, engine: str | Engine = "duckdb") -> Engine:
 def metric_sources(ws: Workspace, eng: Engine, *, topic_facts: bool = False) -> Sources:
     """The engine's tables; with `topic_facts`, DuckDB's time-ordered copy of the records with a topic
     when it is current (see `metrics_facts`), else the join is left to the queries."""
-    row = ws.con.execute("SELECT count(*) FROM enrichments").fetchall()[0]
     facts = eng.table(FACTS_TABLE) if topic_facts and eng.name == "duckdb" and facts_current(ws) else None
     return Sources(
         records=eng.table("records"),
         events=eng.table("events"),
         enrichments=eng.table("enrichments"),
         taxonomy=eng.table("taxonomy"),
-        has_enrichments=bool(row and row[0]),
+        has_enrichments=eng.has_rows("enrichments"),
         topic_facts=facts,
     )
 
@@ -124,7 +123,7 @@ def _window_dict(w: Window) -> dict[str, str | None]:
 
 
 def compute_metric(
-    ws: Workspace, query: MetricQuery | dict[str, Any], *, engine: str | Engine = "duckdb",
+    ws: Workspace, query: MetricQuery | dict[str, Any], *, engine: str | Engine | None = None,
     exclude_flagged: bool | None = None,
 ) -> dict[str, Any]:
     """`{"metric", "rows": [{dims..., value, n, ci_low, ci_high, low_n, ...}], "window", "notes"}`.
@@ -182,6 +181,7 @@ def export_parquet(ws: Workspace, folder: Path | None = None) -> dict[str, Any]:
     """Export the analytical tables to Parquet (partitioned by month and source); reuse a current one."""
     from cxloop.engines.spark_engine import export_parquet as _export
 
+    require_local(ws, "export parquet (the lake's tables are Parquet already; see docs/spark.md, 'Lake layout')")
     target = folder or ws.root / "exports" / "parquet"
     return _export(ws.con, target, TABLES)
 
@@ -205,7 +205,7 @@ def rank_painpoints(
     detractor_verbatims: bool = False,
     level: str = "topic",
     limit: int = 20,
-    engine: str | Engine = "duckdb",
+    engine: str | Engine | None = None,
     topic_facts: bool = True,
     exclude_flagged: bool | None = None,
 ) -> dict[str, Any]:
@@ -277,7 +277,7 @@ def driver_analysis(
     where: list[str] | None = None,
     since: str | None = None,
     asof: str | None = None,
-    engine: str | Engine = "duckdb",
+    engine: str | Engine | None = None,
     exclude_flagged: bool | None = None,
 ) -> dict[str, Any]:
     """`{"target", "n", "value", "drivers": [{feature, level, name, importance (+CI), effect (+CI),
@@ -351,7 +351,7 @@ def detect_emerging(
     alpha: float = 0.01,
     min_count: int = 5,
     scan_days: int = 14,
-    engine: str | Engine = "duckdb",
+    engine: str | Engine | None = None,
 ) -> dict[str, Any]:
     """`{"asof", "issues": [{kind, series, topic, cluster_id, product, label, observed, expected, ratio,
     p_value, first_detected, first_seen, first_seen_week, owner_department}], "series", "notes"}`:
@@ -384,12 +384,17 @@ def detect_emerging(
              "series = topic, discovered cluster or uncovered text x product"]
     if not src.has_enrichments:
         notes.append("no enrichments: emerging issues need enriched texts (run the text pipeline first)")
-    clusters = first_row(ws.con.execute("SELECT count(*) FROM enrichments WHERE cluster_id IS NOT NULL"))
-    if src.has_enrichments and not (clusters and clusters[0]):
+    if src.has_enrichments and not _has_clusters(eng, src):
         notes.append("no discovered clusters: uncovered texts are one series per product "
                      "(run 'cxloop topics suggest' to split them)")
     return {"asof": day.isoformat(), "since": start.isoformat() if start else None, "issues": issues,
             "series": em.scan(frame), "notes": notes}
+
+
+def _has_clusters(eng: Engine, src: Sources) -> bool:
+    """Whether any enrichment carries a discovered cluster."""
+    e = src.enrichments
+    return eng.to_arrow(e.filter(e.cluster_id.notnull()).select("cluster_id").limit(1)).num_rows > 0
 
 
 def _first_day(eng: Engine, src: Sources) -> datetime | None:

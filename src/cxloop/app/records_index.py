@@ -19,6 +19,7 @@ from typing import Any
 
 import duckdb
 
+from cxloop.app.lake import is_lake
 from cxloop.app.workspace import Workspace
 from cxloop.store import first_row, transaction
 
@@ -62,6 +63,8 @@ def newest_indexed(ws: Workspace) -> datetime | None:
 
 def refresh_records_index(ws: Workspace, *, force: bool = False) -> dict[str, Any]:
     """Rebuild `records_by_time` unless current: `{"table", "rows", "reused", "seconds"}`."""
+    if is_lake(ws):  # the index copies the embedded records; a lake's records are searched nowhere yet
+        return {"table": INDEX_TABLE, "rows": 0, "reused": True, "seconds": 0.0}
     t0 = time.perf_counter()
     con = ws.con
     if not force and index_current(ws):

@@ -19,6 +19,7 @@ from zoneinfo import ZoneInfo
 import duckdb
 
 from cxloop.app.access import mask_rows, scoped_sql
+from cxloop.app.lake import require_local
 from cxloop.app.records_index import INDEX_TABLE, SPANS, index_current
 from cxloop.app.workspace import Workspace
 from cxloop.errors import NotFound, UsageError
@@ -166,6 +167,7 @@ def search_records(ws: Workspace, query: RecordQuery, *, indexed: bool | None = 
     `indexed`: whether the search index is current, when the caller knows (a server remembers it until its
     data changes); None checks (a few ms on a million records). `newest`: the index's latest `occurred_at`,
     when the caller knows it (`records_index.newest_indexed`)."""
+    require_local(ws, "searching records")
     indexed = index_current(ws) if indexed is None else indexed
     if indexed:
         try:
@@ -212,6 +214,7 @@ def _search(ws: Workspace, query: RecordQuery, indexed: bool, newest: datetime |
 
 def get_record(ws: Workspace, record_id: str) -> dict[str, Any]:
     """One record with its raw row, attributes and enrichment; NotFound when missing or out of scope."""
+    require_local(ws, "reading a record")
     cols = (*LIST_COLUMNS, "account", "openid", "device", "customer_ref", "session_id", "case_id", "batch_id",
             "attributes", "raw")
     base = scoped_sql(ws, "records")

@@ -20,6 +20,7 @@ from typing import Any
 import numpy as np
 import pyarrow as pa
 
+from cxloop.app.lake import require_local
 from cxloop.app.llm_service import NamedCandidate, llm_settings, name_candidates
 from cxloop.app.text_service import load_taxonomy, store_topics, sync_taxonomy
 from cxloop.app.workspace import Workspace
@@ -97,6 +98,7 @@ def suggest_topics(
     agents' boilerplate, generic praise) say nothing about a new issue, so they are dropped and texts
     with too little left are not clustered; `max_df=None` clusters every text on character n-grams.
     """
+    require_local(ws, "topics suggest")
     rows = ws.con.sql(
         "SELECT record_id, text_redacted, tokens FROM enrichments "
         "WHERE topic_id IS NULL AND text_redacted IS NOT NULL AND length(trim(text_redacted)) > 0 "
@@ -187,6 +189,7 @@ def accept_topic(
     """Make candidate `cluster_id` a taxonomy topic (origin "discovered") tagged from the next enrich on.
 
     Names not given are the ones the LLM endpoint proposed (`suggest_topics(llm=True)`), if any."""
+    require_local(ws, "topics accept")
     found = ws.con.execute(
         "SELECT keywords, examples, accepted_as, name_zh, name_en FROM topic_candidates WHERE cluster_id = ?",
         [cluster_id],

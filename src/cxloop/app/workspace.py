@@ -12,7 +12,16 @@ from typing import Any
 import duckdb
 
 from cxloop.access import OWNER, Principal, Role
-from cxloop.config import CONFIG_FILE, DATABASE_FILE, DEFAULT_CONFIG_TEXT, SALT_FILE, Settings, load_settings
+from cxloop.config import (
+    CONFIG_FILE,
+    DATABASE_FILE,
+    DEFAULT_CONFIG_TEXT,
+    SALT_FILE,
+    EngineSettings,
+    Settings,
+    engine_toml,
+    load_settings,
+)
 from cxloop.errors import AuthError, Busy, UsageError, WorkspaceError
 from cxloop.store import announce_writer, connect, first_row
 
@@ -80,14 +89,15 @@ class Workspace:
 
     # -- lifecycle ---------------------------------------------------------------------------
     @classmethod
-    def init(cls, root: Path) -> Workspace:
-        """Create `root/cxloop.toml`, the salt file and the database; refuse to overwrite."""
+    def init(cls, root: Path, engine: EngineSettings | None = None) -> Workspace:
+        """Create `root/cxloop.toml`, the salt file and the database; refuse to overwrite. With `engine`
+        (a Spark lake), its `[engine]` table is written too."""
         root = root.expanduser().resolve()
         config = root / CONFIG_FILE
         if config.exists():
             raise WorkspaceError(f"{config} already exists; this is already a workspace", file=str(config))
         root.mkdir(parents=True, exist_ok=True)
-        config.write_text(DEFAULT_CONFIG_TEXT, encoding="utf-8")
+        config.write_text(DEFAULT_CONFIG_TEXT + (engine_toml(engine) if engine else ""), encoding="utf-8")
         salt = root / SALT_FILE
         if not salt.exists():
             salt.write_text(secrets.token_hex(16), encoding="utf-8")

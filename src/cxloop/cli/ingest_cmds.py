@@ -8,15 +8,16 @@ from typing import Annotated
 import typer
 
 from cxloop.app import Workspace
-from cxloop.app.ingest_service import list_rejects
 from cxloop.app.ingest_upload import ingest_path, parse_maps
-from cxloop.cli.output import FormatOpt, OutputFormat, WorkspaceOpt, cli_command, emit
+from cxloop.app.lake_service import rejects_any
+from cxloop.cli.output import EngineOpt, FormatOpt, OutputFormat, WorkspaceOpt, cli_command, emit
 from cxloop.config import find_workspace
 
 
 @cli_command
 def ingest(
-    file: Annotated[Path, typer.Argument(help="Export to ingest: CSV/TSV, XLSX, JSONL, Parquet or XES(.gz).")],
+    file: Annotated[str, typer.Argument(help="Export to ingest: CSV/TSV, XLSX, JSONL, Parquet or XES(.gz); on a "
+                                          "Spark lake also a glob or URI ('exports/*.csv', s3a://...).")],
     source: Annotated[
         str | None, typer.Option(help="Source name; its profile in cxloop.toml maps the columns.")
     ] = None,
@@ -27,15 +28,18 @@ def ingest(
     date_format: Annotated[str | None, typer.Option(help="strptime format of occurred_at, e.g. %d.%m.%Y %H:%M")] = None,
     format_: Annotated[str | None, typer.Option("--input-format", help="csv|tsv|xlsx|jsonl|parquet|xes")] = None,
     timezone: Annotated[str | None, typer.Option(help="Timezone of naive times (default: the workspace's).")] = None,
+    engine: EngineOpt = None,
     workspace: WorkspaceOpt = None,
     fmt: FormatOpt = OutputFormat.table,
 ) -> None:
-    """Ingest an export as one atomic batch; bad rows are kept as rejects. 导入渠道数据。"""
+    """Ingest an export (on a Spark lake: a glob of files) as one atomic batch; bad rows are kept as rejects.
+    导入渠道数据。"""
     options = {"source": source, "channel": channel, "kind": kind, "map": parse_maps(map_ or []),
-               "encoding": encoding, "date_format": date_format, "format": format_, "timezone": timezone}
+               "encoding": encoding, "date_format": date_format, "format": format_, "timezone": timezone,
+               "engine": engine}
     with Workspace.open(find_workspace(workspace)) as ws:
         result = ingest_path(ws, file, options)
-    emit(result, fmt, title=f"ingest {file.name}")
+    emit(result, fmt, title=f"ingest {Path(file).name}")
 
 
 @cli_command
@@ -47,7 +51,7 @@ def rejects(
 ) -> None:
     """Rows that were rejected, with file, row, field and reason. 查看被拒绝的行。"""
     with Workspace.open(find_workspace(workspace), read_only=True) as ws:
-        rows = list_rejects(ws, batch=batch, limit=limit)
+        rows = rejects_any(ws, batch=batch, limit=limit)
     emit({"rejects": rows}, fmt, rows=rows, title="rejects")
 
 

@@ -75,7 +75,7 @@ def _open(workspace: Any) -> Workspace:
 @cli_command
 def flows_cmd(
     by: ByOpt = "event_type", per: PerOpt = None, lifecycle: LifecycleOpt = None,
-    engine: EngineOpt = "duckdb", log: LogOpt = None, case: CaseOpt = _LOG.case,
+    engine: EngineOpt = None, log: LogOpt = None, case: CaseOpt = _LOG.case,
     activity: ActivityOpt = _LOG.activity, timestamp: TimestampOpt = _LOG.timestamp,
     workspace: WorkspaceOpt = None, fmt: FormatOpt = OutputFormat.table,
 ) -> None:
@@ -93,7 +93,7 @@ def flows_cmd(
 def variants_cmd(
     by: ByOpt = "event_type", per: PerOpt = None, lifecycle: LifecycleOpt = None,
     top: Annotated[int, typer.Option("--top", help="How many variants.")] = 20,
-    engine: EngineOpt = "duckdb", log: LogOpt = None, case: CaseOpt = _LOG.case,
+    engine: EngineOpt = None, log: LogOpt = None, case: CaseOpt = _LOG.case,
     activity: ActivityOpt = _LOG.activity, timestamp: TimestampOpt = _LOG.timestamp,
     workspace: WorkspaceOpt = None, fmt: FormatOpt = OutputFormat.table,
 ) -> None:
@@ -111,7 +111,7 @@ def variants_cmd(
 @cli_command
 def episodes_cmd(
     limit: Annotated[int, typer.Option("--limit", help="How many episodes to list (worst first).")] = 50,
-    engine: EngineOpt = "duckdb", workspace: WorkspaceOpt = None, fmt: FormatOpt = OutputFormat.table,
+    engine: EngineOpt = None, workspace: WorkspaceOpt = None, fmt: FormatOpt = OutputFormat.table,
 ) -> None:
     """Service episodes (customer + topic + time gap) with health, rolled up by stage/product/channel. 服务旅程。"""
     with _open(workspace) as ws:
@@ -139,7 +139,7 @@ def worst_cmd(
 @cli_command
 def ivr_cmd(
     top: Annotated[int, typer.Option("--top", help="How many node paths.")] = 10,
-    engine: EngineOpt = "duckdb", workspace: WorkspaceOpt = None, fmt: FormatOpt = OutputFormat.table,
+    engine: EngineOpt = None, workspace: WorkspaceOpt = None, fmt: FormatOpt = OutputFormat.table,
 ) -> None:
     """IVR nodes ranked by lost rate, and the most frequent menu paths. IVR 路径分析。"""
     with _open(workspace) as ws:
@@ -150,7 +150,7 @@ def ivr_cmd(
 @journeys_app.command("switching")
 @cli_command
 def switching_cmd(
-    engine: EngineOpt = "duckdb", workspace: WorkspaceOpt = None, fmt: FormatOpt = OutputFormat.table
+    engine: EngineOpt = None, workspace: WorkspaceOpt = None, fmt: FormatOpt = OutputFormat.table
 ) -> None:
     """Channel-switching matrix of customers' consecutive service contacts. 渠道切换。"""
     with _open(workspace) as ws:
@@ -161,7 +161,7 @@ def switching_cmd(
 @journeys_app.command("map")
 @cli_command
 def map_cmd(
-    engine: EngineOpt = "duckdb", workspace: WorkspaceOpt = None, fmt: FormatOpt = OutputFormat.table
+    engine: EngineOpt = None, workspace: WorkspaceOpt = None, fmt: FormatOpt = OutputFormat.table
 ) -> None:
     """Journey map: stage x touchpoint with volume, NPS, CSAT, sentiment and top pain points. 旅程地图。"""
     with _open(workspace) as ws:

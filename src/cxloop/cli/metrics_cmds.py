@@ -42,7 +42,7 @@ def metrics(
     ] = None,
     repeat_days: Annotated[int, typer.Option("--repeat-days", help="Repeat-contact horizon in days.")] = 7,
     exclude_flagged: ExcludeFlaggedOpt = None,
-    engine: EngineOpt = "duckdb",
+    engine: EngineOpt = None,
     workspace: WorkspaceOpt = None,
     fmt: FormatOpt = OutputFormat.table,
 ) -> None:
@@ -68,7 +68,7 @@ def drivers(
     since: SinceOpt = None,
     asof: AsofOpt = None,
     exclude_flagged: ExcludeFlaggedOpt = None,
-    engine: EngineOpt = "duckdb",
+    engine: EngineOpt = None,
     workspace: WorkspaceOpt = None,
     fmt: FormatOpt = OutputFormat.table,
 ) -> None:
@@ -103,7 +103,7 @@ def painpoints(
     ] = "topic",
     limit: Annotated[int, typer.Option("--limit", help="At most this many pain points.")] = 20,
     exclude_flagged: ExcludeFlaggedOpt = None,
-    engine: EngineOpt = "duckdb",
+    engine: EngineOpt = None,
     workspace: WorkspaceOpt = None,
     fmt: FormatOpt = OutputFormat.table,
 ) -> None:
@@ -129,7 +129,7 @@ def emerging(
     window_days: Annotated[int, typer.Option("--window-days", help="Recent window tested.")] = 7,
     baseline_days: Annotated[int, typer.Option("--baseline-days", help="Baseline before it.")] = 56,
     alpha: Annotated[float, typer.Option("--alpha", help="Significance level (Bonferroni).")] = 0.01,
-    engine: EngineOpt = "duckdb",
+    engine: EngineOpt = None,
     workspace: WorkspaceOpt = None,
     fmt: FormatOpt = OutputFormat.table,
 ) -> None:

@@ -55,8 +55,9 @@ ExcludeFlaggedOpt = Annotated[
                  help="Leave responses flagged by 'cxloop integrity run' out (default: integrity.exclude_flagged)."),
 ]
 EngineOpt = Annotated[
-    str,
-    typer.Option("--engine", help="duckdb (default: the workspace) or spark (over a Parquet export of it)."),
+    str | None,
+    typer.Option("--engine", help="duckdb or spark (default: the workspace's [engine] kind; spark on a DuckDB "
+                 "workspace reads a Parquet export of it)."),
 ]
 
 P = ParamSpec("P")

@@ -10,9 +10,10 @@ import typer
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 
-from cxloop.app import Workspace, text_service
+from cxloop.app import Workspace
 from cxloop.app import text_catalog_service as catalog
-from cxloop.cli.output import FormatOpt, OutputFormat, WorkspaceOpt, cli_command, emit
+from cxloop.app.lake_service import enrich_any
+from cxloop.cli.output import EngineOpt, FormatOpt, OutputFormat, WorkspaceOpt, cli_command, emit
 from cxloop.config import find_workspace
 
 BackendOpt = Annotated[
@@ -30,6 +31,7 @@ def enrich(
                                              "a run of one batch stays in this process).")] = None,
     backend: BackendOpt = "auto",
     batch_size: Annotated[int | None, typer.Option("--batch-size", help="Records per batch.")] = None,
+    engine: EngineOpt = None,
     workspace: WorkspaceOpt = None,
     fmt: FormatOpt = OutputFormat.table,
 ) -> None:
@@ -43,9 +45,9 @@ def enrich(
         def progress(done: int, total: int) -> None:
             bar.update(task, completed=done, total=total)
 
-        data = text_service.enrich(ws, jobs=jobs, backend=backend, batch_size=batch_size, progress=progress)
+        data = enrich_any(ws, engine=engine, jobs=jobs, backend=backend, batch_size=batch_size, progress=progress)
     rows = [{"key": k, "value": v} for k, v in data.items() if k != "stage_seconds"]
-    rows += [{"key": f"seconds:{k}", "value": v} for k, v in data["stage_seconds"].items()]
+    rows += [{"key": f"seconds:{k}", "value": v} for k, v in data.get("stage_seconds", {}).items()]
     emit(data, fmt, rows=rows, title="cxloop enrich")
 
 

@@ -10,7 +10,9 @@ pyspark is an optional extra (`pip install 'cxloop[spark]'`, pyspark>=3.5,<4.1 f
 from __future__ import annotations
 
 import json
+import os
 import shutil
+import sys
 from collections.abc import Iterable, Mapping
 from pathlib import Path
 from typing import Any
@@ -102,10 +104,12 @@ def spark_session(master: str = "local[2]", conf: Mapping[str, Any] | None = Non
         from pyspark.sql import SparkSession
     except ImportError as exc:  # pragma: no cover - depends on the extra
         raise ConfigError("--engine spark needs pyspark: pip install 'cxloop[spark]'") from exc
+    # Python tasks (mapInArrow) run in this interpreter's environment, where cxloop is installed, unless the
+    # user points Spark elsewhere (a cluster's executors need an environment with cxloop: see docs/spark.md)
+    os.environ.setdefault("PYSPARK_PYTHON", sys.executable)
     builder = (
         SparkSession.builder.master(master)
         .appName("cxloop")
-        .config("spark.sql.session.timeZone", "UTC")
         .config("spark.sql.sources.partitionColumnTypeInference.enabled", "false")
         .config("spark.ui.enabled", "false")
         .config("spark.ui.showConsoleProgress", "false")
@@ -114,7 +118,10 @@ def spark_session(master: str = "local[2]", conf: Mapping[str, Any] | None = Non
     )
     for name, value in (conf or {}).items():
         builder = builder.config(name, str(value))
-    session = builder.getOrCreate()
+    # always UTC, whatever the configuration says: cxloop's times are naive UTC, and Spark reads, writes and
+    # converts timestamps in the session zone (see config.EngineSettings)
+    session = builder.config("spark.sql.session.timeZone", "UTC").getOrCreate()
+    session.conf.set("spark.sql.session.timeZone", "UTC")
     session.sparkContext.setLogLevel("ERROR")
     return session
 
@@ -148,6 +155,14 @@ class SparkEngine:
             df.createOrReplaceTempView(view)
             self._tables[name] = self.backend.table(view)
         return self._tables[name]
+
+    def has_rows(self, name: str) -> bool:
+        """From the export's manifest (no Spark job)."""
+        manifest = self.folder / MANIFEST
+        if not manifest.is_file():
+            return False
+        tables = json.loads(manifest.read_text(encoding="utf-8")).get("tables", {})
+        return bool(tables.get(name, {}).get("rows"))
 
     def to_arrow(self, expr: ibis.Expr) -> pa.Table:
         return self.backend.to_pyarrow(expr)
