@@ -8,7 +8,7 @@ BIN := $(VENV)/bin
 $(BIN)/.installed: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install -q --upgrade pip
-	$(BIN)/pip install -q -e '.[dev,spark,llm]'
+	$(BIN)/pip install -q -e '.[dev,spark,llm,reports]'
 	touch $@
 
 install: $(BIN)/.installed

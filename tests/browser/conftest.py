@@ -1,0 +1,155 @@
+"""Browser tests: Playwright driving Debian's chromium (/usr/bin/chromium; `playwright install` cannot
+download here) against a real `cxloop serve` on a 20k-record demo workspace with users of several roles."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+
+CHROMIUM = os.environ.get("CXLOOP_CHROMIUM", "/usr/bin/chromium")
+ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
+        "--disable-component-update", "--no-first-run"]
+PARTNER = "联保快修"
+OTHER_PARTNERS = ("星澜授权服务中心(华南)", "星澜授权服务中心(华北)", "星澜授权服务中心(华东)")
+USERS = {  # name: (role, extra options)
+    "boss": ("admin", ["--pii"]),
+    "ana": ("analyst", []),
+    "vic": ("viewer", []),
+    "lb": ("partner", ["--partner", PARTNER]),
+}
+
+
+def password(user: str) -> str:
+    return f"pw-{user}-secret"
+
+
+def _cx(*args: str | Path, env: dict[str, str] | None = None) -> None:
+    done = subprocess.run([sys.executable, "-m", "cxloop.cli.main", *map(str, args)], capture_output=True,
+                          text=True, check=False, env={**os.environ, **(env or {})})
+    assert done.returncode == 0, done.stderr
+
+
+@pytest.fixture(scope="session")
+def demo_ws(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    if not Path(CHROMIUM).exists():
+        pytest.skip(f"{CHROMIUM} is not installed (apt-get install chromium)")
+    reuse = os.environ.get("CXLOOP_WEB_DEMO")  # a prepared copy, to iterate quickly on the pages
+    if reuse:
+        return Path(reuse)
+    folder = tmp_path_factory.mktemp("web_demo")
+    root = folder / "ws"
+    _cx("demo", root, "--records", "20000", "--seed", "7")
+    for name, (role, extra) in USERS.items():
+        _cx("users", "add", name, "--role", role, *extra, "-w", root, "--format", "json")
+        _cx("users", "set-password", name, "-w", root, env={"CXLOOP_PASSWORD": password(name)})
+    return root
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+@pytest.fixture(scope="session")
+def server(demo_ws: Path) -> Iterator[str]:
+    """A real `cxloop serve` on a free loopback port."""
+    port = _free_port()
+    proc = subprocess.Popen([sys.executable, "-m", "cxloop.cli.main", "serve", "--port", str(port), "-w",
+                             str(demo_ws)], stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    base = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + 60
+        while True:
+            try:
+                httpx.get(f"{base}/health", timeout=2)
+                break
+            except httpx.TransportError:
+                assert proc.poll() is None, proc.stderr.read().decode() if proc.stderr else ""
+                assert time.monotonic() < deadline, "server did not start"
+                time.sleep(0.2)
+        yield base
+    finally:
+        proc.terminate()
+        proc.wait(timeout=20)
+
+
+@pytest.fixture(scope="session")
+def browser() -> Iterator[Any]:
+    if not Path(CHROMIUM).exists():
+        pytest.skip(f"{CHROMIUM} is not installed")
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as pw:
+        b = pw.chromium.launch(executable_path=CHROMIUM, args=ARGS)
+        yield b
+        b.close()
+
+
+@dataclass
+class Session:
+    """One user's browser context; records console errors and failed requests of every page."""
+
+    page: Any
+    base: str
+    errors: list[str] = field(default_factory=list)
+
+    def open(self, path: str) -> Any:
+        response = self.page.goto(self.base + path)
+        assert response is not None and response.status == 200, f"{path}: {response.status if response else None}"
+        self.page.wait_for_load_state("networkidle")
+        return response
+
+    def wait_charts(self) -> list[dict[str, str]]:
+        """Wait until every chart on the page has drawn (or failed); its data attributes."""
+        self.page.wait_for_function(
+            "Array.from(document.querySelectorAll('[data-chart]')).every(e => e.dataset.ready)", timeout=30000)
+        return self.page.eval_on_selector_all("[data-chart]", "els => els.map(e => ({...e.dataset}))")
+
+
+@pytest.fixture
+def login(browser: Any, server: str) -> Iterator[Callable[[str], Session]]:
+    contexts: list[Any] = []
+
+    def do(user: str, lang: str | None = None) -> Session:
+        ctx = browser.new_context(locale="zh-CN", viewport={"width": 1400, "height": 1000})
+        contexts.append(ctx)
+        page = ctx.new_page()
+        session = Session(page, server)
+        page.on("console", lambda m: session.errors.append(f"console {m.type}: {m.text}") if m.type == "error" else None)
+        page.on("pageerror", lambda e: session.errors.append(f"pageerror: {e}"))
+        page.on("requestfailed", lambda r: session.errors.append(f"failed: {r.url}"))
+        page.on("response", lambda r: session.errors.append(f"{r.status}: {r.url}") if r.status >= 400 else None)
+        page.goto(f"{server}/login")
+        page.fill("input[name=user]", user)
+        page.fill("input[name=password]", password(user))
+        page.click("button[type=submit]")
+        page.wait_for_url(f"{server}/")
+        page.wait_for_load_state("networkidle")
+        return session
+
+    yield do
+    for ctx in contexts:
+        ctx.close()
+
+
+@pytest.fixture(scope="session")
+def out_dir() -> Path:
+    """Where screenshots go when CXLOOP_SCREENSHOTS is set (make screenshots)."""
+    target = os.environ.get("CXLOOP_SCREENSHOTS")
+    path = Path(target) if target else Path()
+    if target:
+        shutil.rmtree(path, ignore_errors=True)
+        path.mkdir(parents=True)
+    return path
