@@ -127,7 +127,7 @@ def login(browser: Any, server: str) -> Iterator[Callable[[str], Session]]:
         contexts.append(ctx)
         page = ctx.new_page()
         session = Session(page, server)
-        page.on("console", lambda m: session.errors.append(f"console {m.type}: {m.text}") if m.type == "error" else None)
+        page.on("console", lambda m: session.errors.append(f"console: {m.text}") if m.type == "error" else None)
         page.on("pageerror", lambda e: session.errors.append(f"pageerror: {e}"))
         page.on("requestfailed", lambda r: session.errors.append(f"failed: {r.url}"))
         page.on("response", lambda r: session.errors.append(f"{r.status}: {r.url}") if r.status >= 400 else None)

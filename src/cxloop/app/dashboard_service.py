@@ -13,7 +13,7 @@ from cxloop.errors import UsageError
 from cxloop.metrics.query import parse_query
 from cxloop.metrics.timeframe import resolve_window
 
-__all__ = ["FILTER_FIELDS", "filter_options", "volumes"]
+__all__ = ["FILTER_FIELDS", "filter_options", "latest_month", "volumes"]
 
 FILTER_FIELDS = ("channel", "product", "department")
 
@@ -67,3 +67,14 @@ def filter_options(ws: Workspace) -> dict[str, list[str]]:
         rows = ws.con.execute(f"SELECT DISTINCT {name} FROM {rel} WHERE {name} IS NOT NULL ORDER BY 1").fetchall()
         out[name] = [str(r[0]) for r in rows][:200]
     return out
+
+
+def latest_month(ws: Workspace) -> str | None:
+    """The local month (`YYYY-MM`) of the latest record the principal may see: the default month of the
+    teams page and the monthly report."""
+    rel = scoped_sql(ws, "records")
+    tz = ws.settings.timezone.replace("'", "")
+    row = ws.con.execute(
+        f"SELECT strftime(max((occurred_at AT TIME ZONE 'UTC') AT TIME ZONE '{tz}'), '%Y-%m') FROM {rel}"
+    ).fetchall()[0]
+    return str(row[0]) if row[0] else None

@@ -12,21 +12,21 @@ from collections.abc import Callable, Iterator
 from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Annotated, Any
 
-from fastapi import Request
-from fastapi.responses import HTMLResponse
+from fastapi import Form, Request
+from fastapi.responses import HTMLResponse, RedirectResponse
 from fastapi.templating import Jinja2Templates
 
 from cxloop.access import Permission, Principal
-from cxloop.api.auth import SESSION_COOKIE, access, client_of, state_of
+from cxloop.api.auth import CSRF_HEADER, SESSION_COOKIE, access, client_of, state_of
 from cxloop.app.sessions_service import session_principal
 from cxloop.app.workspace import Workspace
 from cxloop.errors import AuthError, Forbidden
 from cxloop.web.filters import PERIODS, GlobalFilters
 from cxloop.web.i18n import LANG_COOKIE, choose_lang, translate
 
-__all__ = ["LoginRequired", "Page", "PageForbidden", "page", "render", "templates"]
+__all__ = ["LoginRequired", "Page", "PageForbidden", "back", "form_page", "page", "render", "templates"]
 
 templates = Jinja2Templates(directory=str(Path(__file__).parent / "templates"))
 templates.env.filters["day"] = lambda v: "" if v is None else str(v)[:10]
@@ -107,11 +107,31 @@ def page(permission: Permission) -> Callable[[Request], Iterator[Page]]:
     return dependency
 
 
+def form_page(permission: Permission) -> Callable[..., Iterator[Page]]:
+    """A dependency for a page's form POST: like `page`, with the session's CSRF token taken from the
+    form's `csrf_token` field (the API's `access` checks it as if sent in the `X-CSRF-Token` header)."""
+    inner = page(permission)
+
+    def dependency(request: Request, csrf_token: Annotated[str, Form(max_length=200)] = "") -> Iterator[Page]:
+        headers = [(k, v) for k, v in request.scope["headers"] if k.lower() != CSRF_HEADER.lower().encode()]
+        scope = {**request.scope, "headers": [*headers, (CSRF_HEADER.lower().encode(), csrf_token.encode())]}
+        yield from inner(Request(scope, request.receive))
+
+    return dependency
+
+
+def back(p: Page, fallback: str) -> RedirectResponse:
+    """After a form POST: back to the page the form was on (303, so a reload does not post again)."""
+    target = p.request.query_params.get("back") or fallback
+    return RedirectResponse(target if target.startswith("/") and not target.startswith("//") else fallback,
+                            status_code=303)
+
+
 def render(p: Page, template: str, status_code: int = 200, **data: Any) -> HTMLResponse:
     """The page `template` inside the layout, in the user's language; remembers `?lang=` in a cookie."""
     nav = [(path, p.t(key)) for path, key, perm in NAV if p.principal.can(perm)]
     context = {"p": p, "t": p.t, "lang": p.lang, "nav": nav, "f": p.filters, "periods": PERIODS,
-               "path": p.request.url.path, "min_n": p.ws.settings.min_n, **data}
+               "path": p.request.url.path, "min_n": p.ws.settings.min_n, "perm_write": Permission.loop_write, **data}
     response = templates.TemplateResponse(p.request, template, context, status_code=status_code)
     if p.request.query_params.get("lang") == p.lang:
         response.set_cookie(LANG_COOKIE, p.lang, max_age=365 * 86400, samesite="strict", httponly=True)
