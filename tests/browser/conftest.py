@@ -53,6 +53,13 @@ def demo_ws(tmp_path_factory: pytest.TempPathFactory) -> Path:
     for name, (role, extra) in USERS.items():
         _cx("users", "add", name, "--role", role, *extra, "-w", root, "--format", "json")
         _cx("users", "set-password", name, "-w", root, env={"CXLOOP_PASSWORD": password(name)})
+    # the Act pages' data: an initiative with a key result, the month's cards and the integrity checks
+    _cx("initiatives", "create", "--from-painpoint", "1", "--since", "90d", "--owner-dept", "Quality", "--status",
+        "active", "--change-date", "2026-09-01", "-w", root, "--format", "json")
+    _cx("initiatives", "kr", "add", "INI-0001", "--metric", "nps", "--target", "20", "--due", "2026-12-31", "-w", root,
+        "--format", "json")
+    _cx("cards", "run", "--month", "2026-10", "-w", root, "--format", "json")
+    _cx("integrity", "run", "-w", root, "--format", "json")
     return root
 
 

@@ -97,11 +97,11 @@ def page(permission: Permission) -> Callable[[Request], Iterator[Page]]:
         with ExitStack() as stack:
             try:
                 ws = stack.enter_context(guard(request))
+            except Forbidden as exc:  # a subclass of AuthError: checked first
+                raise PageForbidden(exc.message) from None
             except AuthError:
                 target = request.url.path + (f"?{request.url.query}" if request.url.query else "")
                 raise LoginRequired(target) from None
-            except Forbidden as exc:
-                raise PageForbidden(exc.message) from None
             yield Page(request, ws, choose_lang(request), GlobalFilters.from_request(request), _csrf(ws, request))
 
     return dependency

@@ -73,18 +73,25 @@
   }
 
   function sankey(data, el) {
-    var edges = (data.edges || []).filter(function (e) { return e.from !== e.to; });
-    edges.sort(function (a, b) { return b.count - a.count; });
-    edges = edges.slice(0, Number(el.dataset.top || 40));
-    var seen = {}, links = [];
-    /* a Sankey must be acyclic: keep an edge only when its reverse is not kept already */
-    edges.forEach(function (e) {
-      if (seen[e.to + "\u0000" + e.from]) { return; }
-      seen[e.from + "\u0000" + e.to] = true;
-      links.push({ source: e.from, target: e.to, value: e.count });
+    /* variants drawn as steps: "1 · hotline" -> "2 · chat" ..., so the graph is acyclic by construction */
+    var depth = Number(el.dataset.depth || 4), weights = {}, names = {};
+    (data.variants || []).forEach(function (v) {
+      var path = Array.isArray(v.path) ? v.path : String(v.path).split(" > ");
+      path = path.slice(0, depth);
+      for (var i = 0; i < path.length; i++) {
+        var a = (i + 1) + " · " + path[i];
+        names[a] = 1;
+        if (i + 1 < path.length) {
+          var b = (i + 2) + " · " + path[i + 1], key = a + "\u0000" + b;
+          names[b] = 1;
+          weights[key] = (weights[key] || 0) + v.count;
+        }
+      }
     });
-    var names = {};
-    links.forEach(function (l) { names[l.source] = 1; names[l.target] = 1; });
+    var links = Object.keys(weights).map(function (k) {
+      var ab = k.split("\u0000");
+      return { source: ab[0], target: ab[1], value: weights[k] };
+    });
     return { animation: false, tooltip: { trigger: "item" },
              series: [{ type: "sankey", data: Object.keys(names).map(function (n) { return { name: n }; }),
                         links: links, emphasis: { focus: "adjacency" }, lineStyle: { color: "gradient", opacity: 0.4 } }] };
