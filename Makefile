@@ -3,7 +3,7 @@ PYTHON ?= python3
 VENV ?= .venv
 BIN := $(VENV)/bin
 
-.PHONY: install demo test lint bench clean
+.PHONY: install demo test lint bench clean screenshots vendor-js
 
 $(BIN)/.installed: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -24,6 +24,12 @@ lint: install
 
 test: lint
 	$(BIN)/pytest
+
+screenshots: install  ## the dashboard's main pages (zh) under docs/screenshots/, on a fresh demo workspace
+	CXLOOP_SCREENSHOTS=$(CURDIR)/docs/screenshots $(BIN)/pytest tests/browser/test_screenshots.py -q
+
+vendor-js:  ## re-vendor ECharts and axe-core from npm (versions in tools/vendor_js.sh)
+	tools/vendor_js.sh
 
 bench: install
 	$(BIN)/python -m benchmarks.run
