@@ -6,7 +6,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from conftest import password
+from browser_support import password
 
 AXE = Path(__file__).parent / "vendor" / "axe.min.js"
 PAGES = ["/", "/painpoints", "/painpoints/drill?topic=quality.battery", "/journeys", "/customer?q=13060304938",

@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 
-from conftest import Session
+from browser_support import Session
 
 
 def _card_n(session: Session, metric: str) -> str:

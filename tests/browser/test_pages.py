@@ -8,8 +8,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 import pytest
-
-from conftest import OTHER_PARTNERS, PARTNER, Session
+from browser_support import OTHER_PARTNERS, PARTNER, Session
 
 PAGES = ["/", "/painpoints", "/painpoints/drill?topic=quality.battery", "/journeys", "/customer?q=13060304938",
          "/alerts", "/holds", "/cases", "/initiatives", "/teams", "/integrity", "/data"]

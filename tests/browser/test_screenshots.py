@@ -8,7 +8,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 import pytest
-from conftest import Session
+from browser_support import Session
 
 SHOTS = {"overview": "/", "painpoints": "/painpoints", "journeys": "/journeys", "cases": "/cases",
          "initiatives": "/initiatives", "data": "/data"}
