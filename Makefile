@@ -3,12 +3,12 @@ PYTHON ?= python3
 VENV ?= .venv
 BIN := $(VENV)/bin
 
-.PHONY: install demo test lint bench bench-full bench-all clean
+.PHONY: install demo test lint bench bench-full bench-all clean screenshots vendor-js
 
 $(BIN)/.installed: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install -q --upgrade pip
-	$(BIN)/pip install -q -e '.[dev,spark,llm]'
+	$(BIN)/pip install -q -e '.[dev,spark,llm,reports]'
 	touch $@
 
 install: $(BIN)/.installed
@@ -24,6 +24,12 @@ lint: install
 
 test: lint
 	$(BIN)/pytest
+
+screenshots: install  ## the dashboard's main pages (zh) under docs/screenshots/, on a fresh demo workspace
+	CXLOOP_SCREENSHOTS=$(CURDIR)/docs/screenshots $(BIN)/pytest tests/browser/test_screenshots.py -q
+
+vendor-js:  ## re-vendor ECharts and axe-core from npm (versions in tools/vendor_js.sh)
+	tools/vendor_js.sh
 
 # DuckDB vs a Spark lake vs the scripts a user would write, 1M rows (<= 30 min on 2 cores); bench-full: 10M
 bench: install

@@ -108,10 +108,3 @@ def logout_submit(request: Request, csrf_token: Annotated[str, Form()] = "") -> 
     response = RedirectResponse("/login", status_code=303)
     response.delete_cookie(SESSION_COOKIE, path="/")
     return response
-
-
-@router.get("/")
-def home() -> HTMLResponse:
-    return HTMLResponse("<!doctype html><html lang=\"zh\"><head><meta charset=\"utf-8\"><title>cxloop</title></head>"
-                        "<body><h1>cxloop</h1><p><a href=\"/docs\">API 文档 · API docs</a> · "
-                        "<a href=\"/login\">登录 · Log in</a></p></body></html>")

@@ -26,6 +26,7 @@ from cxloop.cli import (
     journeys_cmds,
     manage_cmds,
     metrics_cmds,
+    report_cmds,
     serve_cmd,
     text_cmds,
     workspace_cmds,
@@ -42,7 +43,7 @@ app = typer.Typer(
 )
 
 for module in (workspace_cmds, ingest_cmds, customers_cmds, journeys_cmds, metrics_cmds, demo_cmd, eval_cmds,
-               text_cmds, alerts_cmds, cases_cmds, serve_cmd, access_cmds, initiatives_cmds, manage_cmds):
+               text_cmds, alerts_cmds, cases_cmds, serve_cmd, access_cmds, initiatives_cmds, manage_cmds, report_cmds):
     module.register(app)
 
 

@@ -1,4 +1,4 @@
-"""`cxloop serve`: the REST API over a workspace (uvicorn)."""
+"""`cxloop serve`: the dashboard and the REST API over a workspace (uvicorn)."""
 
 from __future__ import annotations
 
@@ -16,13 +16,13 @@ def serve(
     port: Annotated[int, typer.Option(help="Port to listen on.")] = 8600,
     workspace: WorkspaceOpt = None,
 ) -> None:
-    """Serve the workspace's REST API at /api/v1 (docs at /docs, login at /login). 启动接口服务。
+    """Serve the dashboard at / and the REST API at /api/v1 (docs at /docs, login at /login). 启动看板与接口服务。
 
     Every route but /health, /openapi.json, /docs and /login needs a credential: create users and tokens
     with 'cxloop users add'. Bind to 127.0.0.1 (the default) unless a TLS proxy stands in front."""
     import uvicorn
 
-    from cxloop.api import create_app
+    from cxloop.web import create_app
 
     root = find_workspace(workspace)
     load_settings(root)  # a missing or broken workspace fails here, with its exit code
