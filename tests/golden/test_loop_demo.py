@@ -5,6 +5,8 @@ repeat-contact customer — and a second run adds nothing."""
 from __future__ import annotations
 
 import json
+import subprocess
+import sys
 from datetime import date, timedelta
 from pathlib import Path
 from typing import Any
@@ -59,3 +61,16 @@ def test_a_second_run_over_the_demo_adds_and_sends_nothing(demo_20k: Path, tmp_p
         again = run_alerts(ws, actor="test")
     assert (again["alerts"], again["delivered"], again["dead_letters"], again["holds"], again["cases"]) == \
         ([], 0, 0, 0, 0)
+
+
+def test_painpoints_verbatims_as_json_keep_missing_scores_as_null(demo_20k: Path) -> None:
+    """Verbatims without an NPS answer come out as null, not NaN (which is not JSON)."""
+    done = subprocess.run(
+        [sys.executable, "-c", "from cxloop.cli.main import main; main()", "painpoints", "--verbatims", "20",
+         "--format", "json", "-w", str(demo_20k / "ws")],
+        capture_output=True, text=True, check=False,
+    )
+    assert done.returncode == 0, done.stdout + done.stderr
+    verbatims = json.loads(done.stdout)["verbatims"]
+    assert verbatims and all(v["nps"] is None or isinstance(v["nps"], int) for v in verbatims)
+    assert any(v["nps"] is None for v in verbatims)

@@ -255,11 +255,10 @@ def rank_painpoints(
         if topic is not None and level == "parent":  # the family: the parent and its children
             tax = _frame(eng, src.taxonomy.select("topic_id", "parent_id"))
             topics = (topic, *tax.loc[tax["parent_id"] == topic, "topic_id"])
-        texts = _frame(eng, pp.verbatims_expr(src, window, topics, product, verbatims,
-                                              detractors=detractor_verbatims))
+        texts = eng.to_arrow(pp.verbatims_expr(src, window, topics, product, verbatims,
+                                               detractors=detractor_verbatims)).to_pylist()  # nulls stay None
         out["verbatims"] = mask_rows(ws, [
-            {k: (v.isoformat() if isinstance(v, pd.Timestamp) else v) for k, v in r.items()}
-            for r in texts.to_dict("records")
+            {k: (v.isoformat() if isinstance(v, datetime) else v) for k, v in r.items()} for r in texts
         ], texts=("text",), what="verbatims")
     return out
 
