@@ -12,16 +12,15 @@ import sys
 import time
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import httpx
 import pytest
-from playwright.sync_api import Route, sync_playwright
+from playwright.sync_api import Route
 
 from cxloop.app import Workspace
 
 CHROMIUM = os.environ.get("CXLOOP_CHROMIUM", "/usr/bin/chromium")
-ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-        "--disable-component-update", "--no-first-run"]
 METHODS = {"get", "post", "put", "patch", "delete"}
 
 pytestmark = [pytest.mark.slow,
@@ -56,7 +55,8 @@ def server(tmp_path: Path) -> Iterator[str]:
         proc.wait(timeout=20)
 
 
-def test_docs_render_every_operation_offline(server: str) -> None:
+def test_docs_render_every_operation_offline(server: str, browser: Any) -> None:
+    """`browser`: the session's Chromium (tests/browser/conftest.py; one Playwright per session)."""
     schema = httpx.get(f"{server}/openapi.json").json()
     operations = sum(1 for item in schema["paths"].values() for m in item if m in METHODS)
     outside: list[str] = []
@@ -69,21 +69,20 @@ def test_docs_render_every_operation_offline(server: str) -> None:
             outside.append(route.request.url)
             route.abort()
 
-    with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=CHROMIUM, args=ARGS)
-        try:
-            page = browser.new_page()
-            page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
-            page.on("pageerror", lambda e: errors.append(str(e)))
-            page.route("**/*", only_the_server)
-            page.goto(f"{server}/docs")
-            page.wait_for_selector(".opblock", timeout=30_000)
-            page.wait_for_function(f"document.querySelectorAll('.opblock').length >= {operations}", timeout=30_000)
-            shown = page.locator(".opblock").count()
-            paths = page.locator(".opblock-summary-path").all_inner_texts()
-            title = page.locator(".info .title").inner_text()
-        finally:
-            browser.close()
+    context = browser.new_context()
+    try:
+        page = context.new_page()
+        page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
+        page.on("pageerror", lambda e: errors.append(str(e)))
+        page.route("**/*", only_the_server)
+        page.goto(f"{server}/docs")
+        page.wait_for_selector(".opblock", timeout=30_000)
+        page.wait_for_function(f"document.querySelectorAll('.opblock').length >= {operations}", timeout=30_000)
+        shown = page.locator(".opblock").count()
+        paths = page.locator(".opblock-summary-path").all_inner_texts()
+        title = page.locator(".info .title").inner_text()
+    finally:
+        context.close()
     assert shown == operations and operations >= 40
     assert "/api/v1/records" in {p.replace("\u200b", "") for p in paths}
     assert "/api/v1/initiatives/{initiative_id}" in {p.replace("\u200b", "") for p in paths}
