@@ -60,3 +60,8 @@ def api_markdown(schema: dict[str, Any]) -> str:
                 kinds = ", ".join(f"`{k}`" for k in op["requestBody"].get("content", {}))
                 out += [f"Request body: {kinds}.", ""]
     return "\n".join(out)
+
+
+def undocumented_operations(schema: dict[str, Any]) -> list[str]:
+    """'METHOD PATH' of the operations without a summary."""
+    return [f"{m} {p}" for m, p, op in operations(schema) if not str(op.get("summary", "")).strip()]

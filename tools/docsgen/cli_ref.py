@@ -79,3 +79,13 @@ def cli_markdown(app: typer.Typer) -> str:
                     for p in cmd.params]
             out.append("")
     return "\n".join(out)
+
+
+def undocumented_commands(app: typer.Typer) -> list[str]:
+    """'PATH' for a command without help and 'PATH OPTION' for an argument or option without help."""
+    missing: list[str] = []
+    for cmd in walk_commands(app):
+        if not cmd.help:
+            missing.append(cmd.path)
+        missing += [f"{cmd.path} {p.names}" for p in cmd.params if not p.help.strip()]
+    return missing

@@ -5,6 +5,8 @@ from __future__ import annotations
 from collections.abc import Callable
 from functools import cache
 
+from pydantic import BaseModel
+
 from docsgen.api_ref import api_markdown, openapi_schema
 from docsgen.cli_ref import cli_markdown
 from docsgen.settings_ref import settings_markdown
@@ -18,12 +20,22 @@ def cli() -> str:
     return cli_markdown(app)
 
 
+# `spark` (and a future `engine`) are untyped tables owned by the Spark work (#17); documented in docs once typed.
+SETTINGS_EXEMPT = frozenset({"spark", "engine"})
+
+
+def settings_substitutes() -> dict[str, type[BaseModel]]:
+    """`[api]` is typed by `cxloop.access.policy.ApiSettings`, which `cxloop.config` (a leaf) cannot import."""
+    from cxloop.access.policy import ApiSettings
+
+    return {"api": ApiSettings}
+
+
 @cache
 def settings() -> str:
-    from cxloop.access.policy import ApiSettings
     from cxloop.config import Settings
 
-    return settings_markdown(Settings, substitutes={"api": ApiSettings})
+    return settings_markdown(Settings, substitutes=settings_substitutes())
 
 
 @cache

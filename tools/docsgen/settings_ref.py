@@ -116,3 +116,10 @@ def settings_markdown(model: type[BaseModel], substitutes: Mapping[str, type[Bas
               f"| {_cell(doc.description)} |"
         (top if "." not in doc.name else sections).append(row)
     return "\n".join([*top, *sections, ""])
+
+
+def undocumented_settings(model: type[BaseModel], substitutes: Mapping[str, type[BaseModel]] | None = None,
+                          exempt: frozenset[str] = frozenset()) -> list[str]:
+    """TOML paths of the settings without a description (tables are described by their model's docstring)."""
+    return sorted({d.name for d in walk_settings(model, substitutes=substitutes)
+                   if not d.description.strip() and d.name not in exempt})
