@@ -3,12 +3,12 @@ PYTHON ?= python3
 VENV ?= .venv
 BIN := $(VENV)/bin
 
-.PHONY: install demo test lint bench bench-full bench-all clean screenshots vendor-js
+.PHONY: install demo test lint bench bench-full bench-all clean screenshots vendor-js docs
 
 $(BIN)/.installed: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install -q --upgrade pip
-	$(BIN)/pip install -q -e '.[dev,spark,llm,reports]'
+	$(BIN)/pip install -q -e '.[dev,spark,llm,reports,docs]'
 	touch $@
 
 install: $(BIN)/.installed
@@ -18,12 +18,15 @@ demo: install
 	$(BIN)/cxloop demo ./demo-ws --records 200000 --seed 7
 
 lint: install
-	$(BIN)/ruff check src tests benchmarks
+	$(BIN)/ruff check src tests benchmarks tools
 	$(BIN)/mypy
 	$(BIN)/lint-imports
 
 test: lint
 	$(BIN)/pytest
+
+docs: install
+	NO_MKDOCS_2_WARNING=1 $(BIN)/mkdocs build --strict --site-dir site
 
 screenshots: install  ## the dashboard's main pages (zh) under docs/screenshots/, on a fresh demo workspace
 	CXLOOP_SCREENSHOTS=$(CURDIR)/docs/screenshots $(BIN)/pytest tests/browser/test_screenshots.py -q
@@ -42,4 +45,4 @@ bench-all: install
 	$(BIN)/python -m benchmarks.run
 
 clean:
-	rm -rf $(VENV) ./demo-ws ./ground_truth.json
+	rm -rf $(VENV) ./demo-ws ./ground_truth.json ./site

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import subprocess
 import sys
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -58,3 +59,17 @@ def shared_data() -> Path:
     if not SHARED_DATA.is_dir():
         pytest.skip("../shared/data is not available")
     return SHARED_DATA
+
+
+@pytest.fixture(scope="session")
+def demo_20k(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A demo workspace built by the real `cxloop demo` (20k records, seed 7), shared by the golden tests and
+    (as a copy) the documentation tests: the folder holding `ws/` (the workspace) and `ground_truth.json`."""
+    folder = tmp_path_factory.mktemp("demo_20k")
+    done = subprocess.run(
+        [sys.executable, "-c", "from cxloop.cli.main import main; main()", "demo", str(folder / "ws"),
+         "--records", "20000", "--seed", "7"],
+        capture_output=True, text=True, check=False,
+    )
+    assert done.returncode == 0, done.stderr
+    return folder

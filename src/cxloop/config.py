@@ -16,6 +16,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 
 from cxloop.errors import ConfigError, WorkspaceError
 from cxloop.settings.alerts import DEFAULT_ALERTS_TOML, AlertSettings, CaseSettings
+from cxloop.settings.journeys import JourneyConfig
 from cxloop.settings.manage import (
     CardSettings,
     InitiativeSettings,
@@ -24,6 +25,8 @@ from cxloop.settings.manage import (
     KpiSettings,
     StarSettings,
 )
+from cxloop.settings.metrics import MetricsSettings
+from cxloop.settings.text import TextSettings
 
 __all__ = [
     "CONFIG_FILE",
@@ -65,18 +68,43 @@ class SourceProfile(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
 
-    channel: str | None = None
-    kind: str | None = None
-    format: str | None = None
-    encoding: str = "auto"
-    timezone: str | None = None
-    date_format: str | None = None
-    delimiter: str | None = None
-    sheet: str | None = None
-    account_namespace: str | None = None
-    map: dict[str, str] = Field(default_factory=dict)
-    scales: dict[str, tuple[float, float]] = Field(default_factory=dict)
-    defaults: dict[str, str] = Field(default_factory=dict)
+    channel: str | None = Field(
+        default=None,
+        description="Channel of every row (hotline, chat, ecommerce_review…); a mapped `channel` column wins per row.",
+    )
+    kind: str | None = Field(
+        default=None,
+        description="Kind of every row (call, review, survey_response, event…); a mapped `kind` column wins per row.",
+    )
+    format: str | None = Field(
+        default=None, description="csv, tsv, xlsx, jsonl, parquet or xes; default: from the file name.",
+    )
+    encoding: str = Field(
+        default="auto",
+        description="auto (strict UTF-8, else GB18030, a superset of GBK), or a codec name such as gbk.",
+    )
+    timezone: str | None = Field(
+        default=None, description="IANA zone of naive times in this source; default: the workspace `timezone`.",
+    )
+    date_format: str | None = Field(
+        default=None, description="strptime format, only when the built-in date formats do not fit.",
+    )
+    delimiter: str | None = Field(default=None, description="Field separator (csv/tsv only).")
+    sheet: str | None = Field(default=None, description="Sheet to read (xlsx only); default: the first sheet.")
+    account_namespace: str | None = Field(
+        default=None, description="Accounts are stored as <namespace>:<account>; default: the source name.",
+    )
+    map: dict[str, str] = Field(
+        default_factory=dict, description="Canonical field -> column of the export (e.g. text = \"评价内容\").",
+    )
+    scales: dict[str, tuple[float, float]] = Field(
+        default_factory=dict,
+        description="Declared scale [low, high] per score field; defaults nps 0–10, csat 1–5, ces 1–7, rating 1–5.",
+    )
+    defaults: dict[str, str] = Field(
+        default_factory=dict,
+        description="Canonical field -> value used where the export's cell is empty or the column is absent.",
+    )
 
     _tz = field_validator("timezone")(classmethod(lambda cls, v: _check_timezone(v)))
 
@@ -86,9 +114,18 @@ class IdentitySettings(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
 
-    blocklist: list[str] = Field(default_factory=list)
-    max_customers_per_identifier: int = 10
-    hash_identifiers: bool = False
+    blocklist: list[str] = Field(
+        default_factory=list,
+        description="Identifiers that never link customers (switchboard numbers, shared e-mails).",
+    )
+    max_customers_per_identifier: int = Field(
+        default=10,
+        description="An identifier seen beside more distinct values of another identifier type is blocklisted "
+                    "automatically.",
+    )
+    hash_identifiers: bool = Field(
+        default=False, description="Store identifiers salted-hashed (salt in .cxloop-salt, not in the database).",
+    )
 
 
 ENGINE_KINDS = ("duckdb", "spark")
@@ -125,14 +162,20 @@ class Settings(BaseModel):
 
     model_config = ConfigDict(extra="allow")
 
-    timezone: str = "Asia/Shanghai"
-    min_n: int = 30
-    channels: list[str] = Field(default_factory=list)
+    timezone: str = Field(
+        default="Asia/Shanghai",
+        description="IANA zone in which naive times of exports are read (override per source).",
+    )
+    min_n: int = Field(default=30, description="Groups with fewer observations are flagged low_n and not ranked.")
+    channels: list[str] = Field(
+        default_factory=list,
+        description="Channels the workspace knows (informational; any channel string is accepted).",
+    )
     identity: IdentitySettings = Field(default_factory=IdentitySettings)
     sources: dict[str, SourceProfile] = Field(default_factory=dict)
-    text: dict[str, Any] = Field(default_factory=dict)
-    metrics: dict[str, Any] = Field(default_factory=dict)
-    journeys: dict[str, Any] = Field(default_factory=dict)
+    text: TextSettings = Field(default_factory=lambda: TextSettings())
+    metrics: MetricsSettings = Field(default_factory=lambda: MetricsSettings())
+    journeys: JourneyConfig = Field(default_factory=JourneyConfig)
     engine: EngineSettings = Field(default_factory=EngineSettings)
     spark: dict[str, Any] = Field(default_factory=dict)  # older `[spark]` table: master + spark.* keys
     alerts: AlertSettings = Field(default_factory=AlertSettings)

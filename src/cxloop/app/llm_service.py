@@ -21,28 +21,14 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
-
 from cxloop.app.workspace import Workspace
 from cxloop.errors import ConfigError, UsageError
+from cxloop.settings.text import LlmSettings
 from cxloop.text.naming import CandidateName, NamingError, naming_messages, parse_naming
 
 __all__ = ["LlmSettings", "NamedCandidate", "llm_settings", "name_candidates"]
 
 INSTALL_HINT = "LLM naming needs the openai client: pip install 'cxloop[llm]'"
-
-
-class LlmSettings(BaseModel):
-    """`[text.llm]` in cxloop.toml."""
-
-    model_config = ConfigDict(extra="forbid")
-
-    base_url: str = Field(min_length=1)
-    model: str = Field(min_length=1)
-    api_key_env: str | None = "OPENAI_API_KEY"
-    timeout_s: float = Field(default=30.0, gt=0)
-    max_examples: int = Field(default=8, ge=1, le=50)
-    temperature: float = Field(default=0.0, ge=0, le=2)
 
 
 @dataclass(frozen=True)
@@ -52,18 +38,12 @@ class NamedCandidate:
 
 
 def llm_settings(ws: Workspace) -> LlmSettings:
-    raw = ws.settings.text.get("llm")
-    if not isinstance(raw, dict):
+    """`[text.llm]` (validated with the workspace settings); absent is a `ConfigError` saying what to add."""
+    if ws.settings.text.llm is None:
         raise ConfigError(
             "no LLM endpoint configured: add [text.llm] with base_url and model to cxloop.toml "
             "(see docs/text_pipeline.md)", file=str(ws.root / "cxloop.toml"), field="text.llm")
-    try:
-        return LlmSettings.model_validate(raw)
-    except ValidationError as exc:
-        first = exc.errors()[0]
-        field = "text.llm." + ".".join(str(p) for p in first["loc"])
-        raise ConfigError(f"[text.llm]: {field}: {first['msg']}", file=str(ws.root / "cxloop.toml"),
-                          field=field) from exc
+    return ws.settings.text.llm
 
 
 def _openai() -> Any:

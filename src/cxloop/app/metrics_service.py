@@ -232,7 +232,7 @@ def rank_painpoints(
     if not src.has_enrichments:
         notes.append("no enrichments: pain points need topics (run the text pipeline first)")
         return {"painpoints": [], "window": _window_dict(window), "notes": notes}
-    horizon = int(ws.settings.metrics.get("first_seen_days", 90))
+    horizon = ws.settings.metrics.first_seen_days
     t = pp.topic_relation(src, filters, pp.painpoint_span(window, horizon))
     if level == "parent":
         t = pp.roll_up_topics(t, src.taxonomy, family)

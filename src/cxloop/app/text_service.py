@@ -20,7 +20,7 @@ import pyarrow as pa
 
 from cxloop.app.metrics_facts import refresh_topic_facts
 from cxloop.app.workspace import Workspace
-from cxloop.errors import ConfigError, UsageError
+from cxloop.errors import UsageError
 from cxloop.store import registered, transaction
 from cxloop.text.pipeline import EnrichContext, enrich_batch
 from cxloop.text.stages import BACKENDS, PipelineSpec, TextSettings, build_context
@@ -52,10 +52,7 @@ def _scalar(ws: Workspace, sql: str, params: list[Any] | None = None) -> Any:
 
 
 def text_settings(ws: Workspace) -> TextSettings:
-    try:
-        return TextSettings.model_validate(ws.settings.text)
-    except ValueError as exc:
-        raise ConfigError(f"{ws.root / 'cxloop.toml'}: [text]: {exc}", field="text") from exc
+    return ws.settings.text  # validated with the workspace settings (cxloop.settings.text)
 
 
 def load_taxonomy(ws: Workspace) -> Taxonomy:

@@ -166,8 +166,8 @@ def faq_match(
 @cli_command
 def eval_discover(
     data: Annotated[Path, typer.Option("--data", help="CSV/TSV/JSONL with a text and a label column.")],
-    text_col: Annotated[str, typer.Option("--text-col")] = "text",
-    label_col: Annotated[str, typer.Option("--label-col")] = "label",
+    text_col: Annotated[str, typer.Option("--text-col", help="Column with the text.")] = "text",
+    label_col: Annotated[str, typer.Option("--label-col", help="Column with the gold label.")] = "label",
     label_map: Annotated[str | None, typer.Option("--label-map", help="e.g. 0=neg,1=pos")] = None,
     backend: BackendOpt = "auto",
     fmt: FormatOpt = OutputFormat.table,

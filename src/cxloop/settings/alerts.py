@@ -47,26 +47,42 @@ class _Strict(BaseModel):
 
 
 class _RuleBase(_Strict):
-    name: str = Field(min_length=1, pattern=r"^[A-Za-z0-9_.\-]+$")
-    severity: Severity = "warning"
-    department: str | None = None  # recipients when the data names no owner department
-    sinks: list[str] = Field(default_factory=list)  # named [alerts.sinks.*]; in-app always
-    enabled: bool = True
-    open_case: bool = False  # open a case per alert (only for alerts that are delivered, not backfilled)
-    case_priority: Priority = "normal"
+    name: str = Field(
+        min_length=1, pattern=r"^[A-Za-z0-9_.\-]+$",
+        description="Unique rule name (letters, digits, _ . -); alerts and cases refer to it.",
+    )
+    severity: Severity = Field(default="warning", description="info, warning or critical.")
+    department: str | None = Field(default=None, description="Recipients when the data names no owner department.")
+    sinks: list[str] = Field(
+        default_factory=list,
+        description="Named [alerts.sinks.*] the alert is also sent to (it is always kept in-app).",
+    )
+    enabled: bool = Field(default=True, description="false: the rule is not evaluated.")
+    open_case: bool = Field(
+        default=False, description="Open a case per alert (only for alerts that are delivered, not backfilled).",
+    )
+    case_priority: Priority = Field(
+        default="normal", description="Priority of the cases the rule opens: urgent, high, normal or low.",
+    )
 
 
 class ThresholdRule(_RuleBase):
     """A metric of the metrics layer per period (and groups) below or above a value, on enough answers."""
 
-    kind: Literal["threshold"]
-    metric: str
-    by: list[str] = Field(default_factory=lambda: ["product"])
-    grain: Grain = "week"
-    where: list[str] = Field(default_factory=list)
-    below: float | None = None
-    above: float | None = None
-    min_n: int = Field(default=30, ge=1)
+    kind: Literal["threshold"] = Field(description="The rule kind: \"threshold\".")
+    metric: str = Field(description="A metric of `cxloop metrics` (nps, csat, ces, 3e, fcr, repeat_contact…).")
+    by: list[str] = Field(
+        default_factory=lambda: ["product"], description="Dimensions the metric is computed by (one alert per group).",
+    )
+    grain: Grain = Field(default="week", description="Period of the metric: day, week or month.")
+    where: list[str] = Field(default_factory=list, description="FIELD=VALUE filters, as `--where`.")
+    below: float | None = Field(
+        default=None, description="Alert when the value is below this (set exactly one of below/above).",
+    )
+    above: float | None = Field(
+        default=None, description="Alert when the value is above this (set exactly one of below/above).",
+    )
+    min_n: int = Field(default=30, ge=1, description="Groups with fewer answers are not judged.")
 
     @model_validator(mode="after")
     def _one_bound(self) -> ThresholdRule:
@@ -78,73 +94,98 @@ class ThresholdRule(_RuleBase):
 class ChangeRule(_RuleBase):
     """A significant change of a metric from one period to the next (the metrics layer's test)."""
 
-    kind: Literal["change"]
-    metric: str
-    by: list[str] = Field(default_factory=lambda: ["product"])
-    grain: Grain = "week"
-    where: list[str] = Field(default_factory=list)
-    direction: Literal["down", "up", "any"] = "down"
-    min_n: int = Field(default=30, ge=1)
+    kind: Literal["change"] = Field(description="The rule kind: \"change\".")
+    metric: str = Field(description="A metric of `cxloop metrics` (nps, csat, ces, 3e, fcr, repeat_contact…).")
+    by: list[str] = Field(
+        default_factory=lambda: ["product"], description="Dimensions the metric is computed by (one alert per group).",
+    )
+    grain: Grain = Field(default="week", description="Period compared with the previous one: day, week or month.")
+    where: list[str] = Field(default_factory=list, description="FIELD=VALUE filters, as `--where`.")
+    direction: Literal["down", "up", "any"] = Field(
+        default="down", description="down, up or any: which significant change alerts.",
+    )
+    min_n: int = Field(default=30, ge=1, description="Groups with fewer answers in either period are not judged.")
 
 
 class EmergingRule(_RuleBase):
     """Issues from `cxloop emerging` (topic, cluster or uncovered-text volume above its seasonal baseline)."""
 
-    kind: Literal["emerging"]
-    window_days: int = Field(default=7, ge=1)
-    baseline_days: int = Field(default=56, ge=7)
-    alpha: float = Field(default=0.01, gt=0, lt=1)
-    min_count: int = Field(default=5, ge=1)
+    kind: Literal["emerging"] = Field(description="The rule kind: \"emerging\".")
+    window_days: int = Field(default=7, ge=1, description="Days of the recent window compared with the baseline.")
+    baseline_days: int = Field(default=56, ge=7, description="Days of seasonal baseline before the window.")
+    alpha: float = Field(default=0.01, gt=0, lt=1, description="Significance level of the rise above the baseline.")
+    min_count: int = Field(default=5, ge=1, description="Fewer records in the window never alert.")
 
 
 class DetractorRule(_RuleBase):
     """One alert per detractor answer: NPS <= nps_max or CSAT <= csat_max."""
 
-    kind: Literal["detractor"]
-    nps_max: int = Field(default=6, ge=0, le=10)
-    csat_max: float = Field(default=2, ge=1, le=5)
+    kind: Literal["detractor"] = Field(description="The rule kind: \"detractor\".")
+    nps_max: int = Field(default=6, ge=0, le=10, description="An NPS answer at or below this is a detractor.")
+    csat_max: float = Field(default=2, ge=1, le=5, description="A CSAT answer at or below this is a detractor.")
 
 
 class ChurnRiskRule(_RuleBase):
     """Negative text with churn or escalation words (a record-level alert)."""
 
-    kind: Literal["churn_risk"]
-    words: list[str] = Field(default_factory=lambda: list(DEFAULT_CHURN_WORDS), min_length=1)
-    require_negative: bool = True
+    kind: Literal["churn_risk"] = Field(description="The rule kind: \"churn_risk\".")
+    words: list[str] = Field(
+        default_factory=lambda: list(DEFAULT_CHURN_WORDS), min_length=1,
+        description="Churn or escalation words (12315, 投诉到消协, 再也不买, cancel my account…).",
+    )
+    require_negative: bool = Field(default=True, description="Only texts whose sentiment is negative.")
 
 
 class SlaRule(_RuleBase):
     """An open case past its deadline (`due_at` earlier than the latest data time)."""
 
-    kind: Literal["sla"]
+    kind: Literal["sla"] = Field(description="The rule kind: \"sla\".")
 
 
 class AndonRule(_RuleBase):
     """>= `customers` distinct customers report one issue on one product within `window_days`, and the
     count is significantly above the product's own history and the other products' rate (docs/loop.md)."""
 
-    kind: Literal["andon"]
-    severity: Severity = "critical"
-    customers: int = Field(default=3, ge=2)
-    window_days: int = Field(default=7, ge=1)
-    history_days: int = Field(default=56, ge=7)
-    alpha: float = Field(default=1e-6, gt=0, lt=1)
-    new_share: float = Field(default=0.5, gt=0, le=1)  # without testable history: the issue's share of the
-    # product's reports in the window it needs
-    topics: list[str] = Field(default_factory=lambda: ["quality"])  # marked andon = true (children inherit)
-    terms: bool = True  # also issues the taxonomy does not know (distinctive co-bursting terms)
-    compensation_cases: bool = True
-    case_priority: Priority = "high"
+    kind: Literal["andon"] = Field(description="The rule kind: \"andon\".")
+    severity: Severity = Field(default="critical", description="info, warning or critical.")
+    customers: int = Field(
+        default=3, ge=2, description="Distinct customers reporting one issue on one product that stop the line.",
+    )
+    window_days: int = Field(default=7, ge=1, description="Days within which they report it.")
+    history_days: int = Field(
+        default=56, ge=7, description="Days of the product's own history the count is tested against.",
+    )
+    alpha: float = Field(
+        default=1e-6, gt=0, lt=1,
+        description="False-alarm rate per product, issue and window (exact conditional tests).",
+    )
+    new_share: float = Field(
+        default=0.5, gt=0, le=1,
+        description="Without testable history: the issue's share of the product's reports in the window it needs.",
+    )
+    topics: list[str] = Field(
+        default_factory=lambda: ["quality"],
+        description="Taxonomy topics watched (marked andon = true; children inherit).",
+    )
+    terms: bool = Field(
+        default=True, description="Also issues the taxonomy does not know (distinctive terms bursting together).",
+    )
+    compensation_cases: bool = Field(default=True, description="Open a compensation case per affected customer.")
+    case_priority: Priority = Field(
+        default="high", description="Priority of the cases the rule opens: urgent, high, normal or low.",
+    )
 
 
 class RepeatContactRule(_RuleBase):
     """A customer with `contacts` or more service contacts about one problem within `days` gets a case."""
 
-    kind: Literal["repeat_contact"]
-    contacts: int = Field(default=5, ge=2)
-    days: int = Field(default=30, ge=1)
-    open_case: bool = True
-    case_priority: Priority = "high"
+    kind: Literal["repeat_contact"] = Field(description="The rule kind: \"repeat_contact\".")
+    contacts: int = Field(default=5, ge=2, description="Service contacts about one problem that open a case.")
+    days: int = Field(default=30, ge=1, description="Days within which they happen.")
+    open_case: bool = Field(default=True, description="Open a case per alert.")
+    case_priority: Priority = Field(
+        default="high", description="Priority of the cases the rule opens: urgent, high, normal or low.",
+    )
 
 
 AlertRule = Annotated[
@@ -155,35 +196,39 @@ AlertRule = Annotated[
 
 
 class _SinkBase(_Strict):
-    retries: int = Field(default=3, ge=0, le=10)  # tries after the first, with exponential backoff
-    backoff_s: float = Field(default=1.0, ge=0)
-    timeout_s: float = Field(default=10.0, gt=0)
+    retries: int = Field(default=3, ge=0, le=10, description="Tries after the first, with exponential backoff.")
+    backoff_s: float = Field(default=1.0, ge=0, description="Seconds before the first retry (doubled each time).")
+    timeout_s: float = Field(default=10.0, gt=0, description="Seconds to wait for the receiver.")
 
 
 class WebhookSink(_SinkBase):
     """POST the alert as JSON; `X-Cxloop-Signature: sha256=<hex HMAC-SHA256 of the body>` when
     `secret_env` names an environment variable holding the secret."""
 
-    kind: Literal["webhook"]
-    url: str = Field(pattern=r"^https?://")
-    secret_env: str | None = None
-    headers: dict[str, str] = Field(default_factory=dict)
+    kind: Literal["webhook"] = Field(description="The sink kind: \"webhook\".")
+    url: str = Field(pattern=r"^https?://", description="http(s) URL the alert is POSTed to as JSON.")
+    secret_env: str | None = Field(
+        default=None, description="Environment variable holding the HMAC secret of the X-Cxloop-Signature header.",
+    )
+    headers: dict[str, str] = Field(default_factory=dict, description="Extra HTTP headers.")
 
 
 class EmailSink(_SinkBase):
     """E-mail over SMTP: one message per alert, or one digest per run."""
 
-    kind: Literal["email"]
-    host: str = "localhost"
-    port: int = Field(default=25, ge=1, le=65535)
-    sender: str = "cxloop@localhost"
-    to: list[str] = Field(default_factory=list)
-    departments: dict[str, list[str]] = Field(default_factory=dict)  # department -> addresses
-    language: Language = "zh"
-    digest: bool = False
-    starttls: bool = False
-    username_env: str | None = None
-    password_env: str | None = None
+    kind: Literal["email"] = Field(description="The sink kind: \"email\".")
+    host: str = Field(default="localhost", description="SMTP server.")
+    port: int = Field(default=25, ge=1, le=65535, description="SMTP port.")
+    sender: str = Field(default="cxloop@localhost", description="From address.")
+    to: list[str] = Field(default_factory=list, description="Recipients of every alert.")
+    departments: dict[str, list[str]] = Field(
+        default_factory=dict, description="Department -> addresses: alerts go to the owner department's recipients.",
+    )
+    language: Language = Field(default="zh", description="zh or en: subjects and bodies.")
+    digest: bool = Field(default=False, description="One digest per run instead of one message per alert.")
+    starttls: bool = Field(default=False, description="Upgrade the connection with STARTTLS.")
+    username_env: str | None = Field(default=None, description="Environment variable holding the SMTP user name.")
+    password_env: str | None = Field(default=None, description="Environment variable holding the SMTP password.")
 
     @model_validator(mode="after")
     def _someone(self) -> EmailSink:
@@ -196,10 +241,18 @@ Sink = Annotated[WebhookSink | EmailSink, Field(discriminator="kind")]
 
 
 class AlertSettings(_Strict):
-    deliver_recent_days: int = Field(default=7, ge=0)
-    language: Language = "zh"
-    rules: list[AlertRule] | None = None  # None: the default rule set (cxloop.loop.rules.DEFAULT_RULES)
-    sinks: dict[str, Sink] = Field(default_factory=dict)
+    """Alert rules evaluated by `cxloop alerts run` on data time, and the sinks alerts are delivered to."""
+
+    deliver_recent_days: int = Field(
+        default=7, ge=0, description="The first run over history delivers only alerts of the last N data days.",
+    )
+    language: Language = Field(default="zh", description="zh or en: texts of alerts and e-mails.")
+    rules: list[AlertRule] | None = Field(
+        default=None, description="The alert rules; absent: the default rule set `cxloop init` writes.",
+    )
+    sinks: dict[str, Sink] = Field(
+        default_factory=dict, description="Named delivery targets (webhook or e-mail) rules refer to.",
+    )
 
     @model_validator(mode="after")
     def _references(self) -> AlertSettings:
@@ -221,7 +274,8 @@ class CaseSettings(_Strict):
     """Case SLAs (hours from opening to due, per priority) and the allowed resolution codes."""
 
     sla_hours: dict[str, float] = Field(
-        default_factory=lambda: {"urgent": 4.0, "high": 24.0, "normal": 72.0, "low": 168.0}
+        default_factory=lambda: {"urgent": 4.0, "high": 24.0, "normal": 72.0, "low": 168.0},
+        description="Hours from opening to due, per priority (urgent, high, normal, low).",
     )
 
     @model_validator(mode="after")
@@ -233,10 +287,12 @@ class CaseSettings(_Strict):
                              f"{'; unknown: ' + ', '.join(unknown) if unknown else ''}"
                              f"{'; missing: ' + ', '.join(missing) if missing else ''}")
         return self
-    resolution_codes: list[str] = Field(default_factory=lambda: [
+    resolution_codes: list[str] = Field(
+        default_factory=lambda: [
         "fixed", "replaced", "refunded", "compensated", "explained", "workaround", "duplicate", "no_fault",
         "customer_unreachable", "other",
-    ], min_length=1)
+    ], min_length=1, description="Codes a case may be resolved with.",
+    )
 
 
 DEFAULT_ALERTS_TOML = """\

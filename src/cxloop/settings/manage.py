@@ -16,11 +16,16 @@ class InitiativeSettings(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
 
-    baseline_days: int = Field(default=90, ge=1)
-    effect_before_days: int | None = Field(default=None, ge=1)
-    effect_after_days: int | None = Field(default=None, ge=1)
-    alpha: float = Field(default=0.05, gt=0, lt=1)
-    review_day: int = Field(default=1, ge=1, le=28)
+    baseline_days: int = Field(
+        default=90, ge=1,
+        description="The baseline period: local days before the change date (or the data's last days).",
+    )
+    effect_before_days: int | None = Field(
+        default=None, ge=1, description="How far the before side of an effect reaches.",
+    )
+    effect_after_days: int | None = Field(default=None, ge=1, description="How far the after side reaches.")
+    alpha: float = Field(default=0.05, gt=0, lt=1, description="Significance level of effects.")
+    review_day: int = Field(default=1, ge=1, le=28, description="Day of the month of the next review.")
 
 
 class CardSettings(BaseModel):
@@ -28,17 +33,30 @@ class CardSettings(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
 
-    yellow_at: int = Field(default=3, ge=1)
-    red_at: int = Field(default=5, ge=1)
-    red_at_andon: int = Field(default=1, ge=1)
-    complaint_kinds: list[str] = Field(default_factory=lambda: ["complaint"])
-    escalation_event_types: list[str] = Field(default_factory=lambda: ["escalation", "escalated"])
-    escalation_outcomes: list[str] = Field(default_factory=lambda: ["escalated"])
-    escalation_patterns: list[str] = Field(default_factory=list)
-    cx_weight: float = Field(default=0.2, ge=0, le=1)
-    yellow_penalty: float = Field(default=10.0, ge=0, le=100)
-    red_penalty: float = Field(default=30.0, ge=0, le=100)
-    metric: Literal["3e", "nps", "csat"] = "3e"
+    yellow_at: int = Field(default=3, ge=1, description="Incidents per team and month for a yellow card.")
+    red_at: int = Field(default=5, ge=1, description="Incidents for a red card.")
+    red_at_andon: int = Field(default=1, ge=1, description="Andon incidents for a red card.")
+    complaint_kinds: list[str] = Field(
+        default_factory=lambda: ["complaint"], description="Record kinds that are complaints.",
+    )
+    escalation_event_types: list[str] = Field(
+        default_factory=lambda: ["escalation", "escalated"], description="Event types that are escalations.",
+    )
+    escalation_outcomes: list[str] = Field(
+        default_factory=lambda: ["escalated"], description="Outcomes that are escalations.",
+    )
+    escalation_patterns: list[str] = Field(
+        default_factory=list,
+        description="Regular expressions over record texts that mark escalations (e.g. `\"升级至二线\"`).",
+    )
+    cx_weight: float = Field(default=0.2, ge=0, le=1, description="Weight of the CX score in a team's performance.")
+    yellow_penalty: float = Field(
+        default=10.0, ge=0, le=100, description="Points a yellow card takes from the CX score.",
+    )
+    red_penalty: float = Field(default=30.0, ge=0, le=100, description="Points a red card takes.")
+    metric: Literal["3e", "nps", "csat"] = Field(
+        default="3e", description="The team score of the CX KPI (3e, nps or csat).",
+    )
 
 
 class StarSettings(BaseModel):
@@ -46,9 +64,11 @@ class StarSettings(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
 
-    metric: Literal["3e", "nps", "csat"] = "3e"
-    min_n: int = Field(default=30, ge=1)
-    top: int = Field(default=10, ge=1)
+    metric: Literal["3e", "nps", "csat"] = Field(
+        default="3e", description="The star ranking's score (3e, nps or csat).",
+    )
+    min_n: int = Field(default=30, ge=1, description="Responses needed to be ranked.")
+    top: int = Field(default=10, ge=1, description="How many stars a summary shows.")
 
 
 class IntegritySettings(BaseModel):
@@ -56,18 +76,37 @@ class IntegritySettings(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
 
-    exclude_flagged: bool = False
-    alpha: float = Field(default=0.01, gt=0, lt=1)
-    begging_min_chats: int = Field(default=3, ge=1)
-    begging_request_cues: list[str] = Field(default_factory=list)
-    begging_score_cues: list[str] = Field(default_factory=list)
-    distribution_units: list[str] = Field(default_factory=lambda: ["agent_id", "partner"])
-    distribution_min_n: int = Field(default=20, ge=2)
-    distribution_min_excess: float = Field(default=0.1, ge=0, le=1)
-    duplicate_window_hours: float = Field(default=24.0, gt=0)
-    duplicate_similarity: float = Field(default=90.0, ge=0, le=100)
-    contradiction_min_score: float = Field(default=0.6, ge=0, le=1)
-    staff_identifiers: dict[str, list[str]] = Field(default_factory=dict)
+    exclude_flagged: bool = Field(default=False, description="Leave flagged responses out of every metric by default.")
+    alpha: float = Field(
+        default=0.01, gt=0, lt=1, description="Family-wise false-positive rate of each check (Bonferroni).",
+    )
+    begging_min_chats: int = Field(default=3, ge=1, description="Begging conversations needed for a flag.")
+    begging_request_cues: list[str] = Field(
+        default_factory=list, description="Extra request words of the begging grammar.",
+    )
+    begging_score_cues: list[str] = Field(
+        default_factory=list, description="Extra top-score words of the begging grammar.",
+    )
+    distribution_units: list[str] = Field(
+        default_factory=lambda: ["agent_id", "partner"],
+        description="Record fields whose units' score distributions are tested.",
+    )
+    distribution_min_n: int = Field(default=20, ge=2, description="Answers a unit needs to be tested.")
+    distribution_min_excess: float = Field(
+        default=0.1, ge=0, le=1, description="How far above the peers' top-box share a unit must be to be flagged.",
+    )
+    duplicate_window_hours: float = Field(
+        default=24.0, gt=0, description="How close two answers of one respondent must be to be duplicates.",
+    )
+    duplicate_similarity: float = Field(
+        default=90.0, ge=0, le=100, description="Rapidfuzz ratio (0–100) of two texts that are near-duplicates.",
+    )
+    contradiction_min_score: float = Field(
+        default=0.6, ge=0, le=1, description="How clearly a comment's sentiment must contradict its score.",
+    )
+    staff_identifiers: dict[str, list[str]] = Field(
+        default_factory=dict, description="`{agent_id = [identifiers]}`: the staff's own phones, e-mails, accounts.",
+    )
 
 
 class KpiNode(BaseModel):
@@ -75,16 +114,18 @@ class KpiNode(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
 
-    id: str
-    name: str
-    metric: str
-    parent: str | None = None
-    topic: str | None = None
-    where: dict[str, str | list[str]] = Field(default_factory=dict)
-    weight: float = Field(default=1.0, ge=0)
-    owner: str | None = None
-    target: float | None = None
-    direction: Literal["higher", "lower"] = "higher"
+    id: str = Field(description="Node id (unique in the tree).")
+    name: str = Field(description="Name shown in the tree.")
+    metric: str = Field(description="A metric of `cxloop metrics`.")
+    parent: str | None = Field(default=None, description="Parent node id; the root has none.")
+    topic: str | None = Field(default=None, description="Restrict the metric to a taxonomy topic.")
+    where: dict[str, str | list[str]] = Field(
+        default_factory=dict, description="Field -> value(s) filters of the metric.",
+    )
+    weight: float = Field(default=1.0, ge=0, description="Weight in the parent.")
+    owner: str | None = Field(default=None, description="Owner (person or department).")
+    target: float | None = Field(default=None, description="Target value.")
+    direction: Literal["higher", "lower"] = Field(default="higher", description="higher or lower is better.")
 
 
 class KpiSettings(BaseModel):

@@ -15,6 +15,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
 from cxloop.errors import ConfigError
+from cxloop.settings.text import DEFAULT_ORDER_PATTERNS
 
 __all__ = [
     "DEFAULT_ORDER_PATTERNS",
@@ -26,10 +27,6 @@ __all__ = [
 
 PII_VERSION = "pii1"
 
-# Order numbers are workspace-specific; the default catches a number introduced by an order word.
-DEFAULT_ORDER_PATTERNS = [
-    r"(?:订单号|订单编号|单号|订单|order\s*(?:no\.?|number|#|id)?)\s*[:：#]?\s*([A-Za-z0-9][A-Za-z0-9-]{7,29})",
-]
 
 _ID_WEIGHTS = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)
 _ID_CHECK = "10X98765432"

@@ -15,36 +15,20 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
-from pydantic import BaseModel, ConfigDict, Field
 
+from cxloop.settings.text import PiiSettings, TextSettings
 from cxloop.text.faq import FaqEntry, FaqMatcher
 from cxloop.text.language import LANGUAGE_VERSION, detect_languages
 from cxloop.text.normalize import Normalizer
-from cxloop.text.pii import DEFAULT_ORDER_PATTERNS, PiiRedactor
+from cxloop.text.pii import PiiRedactor
 from cxloop.text.pipeline import EnrichContext, EnrichFrame
 from cxloop.text.segment import Segmenter
 from cxloop.text.taxonomy import Taxonomy
 from cxloop.text.topics import TOPICS_VERSION, RuleTopicTagger, assign_topics
 
-__all__ = ["BACKENDS", "PipelineSpec", "TextSettings", "build_context"]
+__all__ = ["BACKENDS", "PiiSettings", "PipelineSpec", "TextSettings", "build_context"]
 
 BACKENDS = ("tfidf", "embeddings", "auto")
-
-
-class PiiSettings(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-    order_patterns: list[str] = Field(default_factory=lambda: list(DEFAULT_ORDER_PATTERNS))
-    redact_addresses: bool = True
-
-
-class TextSettings(BaseModel):
-    """The `[text]` section of cxloop.toml as far as the pipeline reads it."""
-
-    model_config = ConfigDict(extra="allow")
-    traditional_to_simplified: bool = False
-    min_classifier_confidence: float = 0.5
-    batch_size: int = 2000
-    pii: PiiSettings = Field(default_factory=PiiSettings)
 
 
 class NormalizeStage:
