@@ -144,10 +144,15 @@ class EngineSettings(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
 
-    kind: str = "duckdb"
-    master: str = "local[*]"
-    warehouse: str | None = None
-    conf: dict[str, str | int | float | bool] = Field(default_factory=dict)
+    kind: str = Field(default="duckdb", description="Where the records live and which engine runs ingest, "
+                      "identity and enrichment: duckdb (the embedded file) or spark (a Parquet lake).")
+    master: str = Field(default="local[*]", description="The Spark master: local[*], spark://host:7077, yarn, "
+                        "k8s://… (kind = spark).")
+    warehouse: str | None = Field(default=None, description="Where the lake's Parquet tables live: a folder or "
+                                  "any URI Spark reads (hdfs://, s3a://); default <workspace>/lake.")
+    conf: dict[str, str | int | float | bool] = Field(
+        default_factory=dict, description="Spark configuration passed to the session as is "
+        "(spark.sql.session.timeZone is always UTC).")
 
     @field_validator("kind")
     @classmethod

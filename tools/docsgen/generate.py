@@ -21,7 +21,7 @@ def cli() -> str:
 
 
 # `spark` (and a future `engine`) are untyped tables owned by the Spark work (#17); documented in docs once typed.
-SETTINGS_EXEMPT = frozenset({"spark", "engine"})
+SETTINGS_EXEMPT = frozenset({"spark"})
 
 
 def settings_substitutes() -> dict[str, type[BaseModel]]:
