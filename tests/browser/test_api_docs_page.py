@@ -6,10 +6,6 @@ from __future__ import annotations
 
 import os
 import shutil
-import socket
-import subprocess
-import sys
-import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -19,6 +15,7 @@ import pytest
 from playwright.sync_api import Route
 
 from cxloop.app import Workspace
+from serve_support import running_server
 
 CHROMIUM = os.environ.get("CXLOOP_CHROMIUM", "/usr/bin/chromium")
 METHODS = {"get", "post", "put", "patch", "delete"}
@@ -33,26 +30,8 @@ def server(tmp_path: Path) -> Iterator[str]:
     """`cxloop serve` on a free loopback port over an empty workspace."""
     root = tmp_path / "ws"
     Workspace.init(root).close()
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port = int(s.getsockname()[1])
-    proc = subprocess.Popen([sys.executable, "-m", "cxloop.cli.main", "serve", "--port", str(port), "-w", str(root)],
-                            stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
-    base = f"http://127.0.0.1:{port}"
-    try:
-        deadline = time.monotonic() + 60
-        while True:
-            try:
-                httpx.get(f"{base}/health", timeout=2)
-                break
-            except httpx.TransportError:
-                assert proc.poll() is None, proc.stderr.read().decode() if proc.stderr else ""
-                assert time.monotonic() < deadline, "server did not start"
-                time.sleep(0.2)
+    with running_server(root) as base:
         yield base
-    finally:
-        proc.terminate()
-        proc.wait(timeout=20)
 
 
 def test_docs_render_every_operation_offline(server: str, browser: Any) -> None:

@@ -3,22 +3,14 @@ every role; and a real `cxloop serve` on a loopback port."""
 
 from __future__ import annotations
 
-import contextlib
-import os
-import socket
-import subprocess
-import sys
-import time
-from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
-
-import httpx
 
 from cxloop.access import OWNER
 from cxloop.app import Workspace
 from cxloop.app.ingest_upload import ingest_path
 from cxloop.app.users_service import add_user
+from serve_support import running_server as running_server  # re-exported: the API tests import it from here
 
 ROWS = """手机,邮箱,内容,打分,时间,会话,承运商,部门,型号
 13800000001,a@x.cn,送货很快 顺丰小哥很好,9,2026-09-01 10:00,s1,顺丰,logistics,X5
@@ -79,32 +71,3 @@ def bearer(token: str) -> dict[str, str]:
     return {"Authorization": f"Bearer {token}"}
 
 
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
-@contextlib.contextmanager
-def running_server(root: Path, env: dict[str, str] | None = None) -> Iterator[str]:
-    """`cxloop serve` on a free loopback port; yields its base URL and stops it afterwards."""
-    port = free_port()
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "cxloop.cli.main", "serve", "--port", str(port), "-w", str(root)],
-        stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, env={**os.environ, **(env or {})},
-    )
-    base = f"http://127.0.0.1:{port}"
-    try:
-        deadline = time.monotonic() + 60
-        while True:
-            try:
-                httpx.get(f"{base}/health", timeout=2)
-                break
-            except httpx.TransportError:
-                assert proc.poll() is None, proc.stderr.read().decode() if proc.stderr else ""
-                assert time.monotonic() < deadline, "server did not start"
-                time.sleep(0.2)
-        yield base
-    finally:
-        proc.terminate()
-        proc.wait(timeout=20)
